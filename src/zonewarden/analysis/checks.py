@@ -1,0 +1,358 @@
+"""`zonewarden check`: the format and semantic rules a plant must pass before any analysis.
+
+Loading problems (unknown key, bad value, duplicate id) and semantic rules (dangling id,
+addresses outside their zone, overlapping networks, ...) come out as one list of findings, each
+located in its file. Every rule is declared once in RULES with its metadata; docs/checks.md
+lists them and a test keeps that list complete.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..model.diagnostics import PlantInvalid, Problem
+from ..model.load import RawPlant, SourceMap, validate_raw
+from ..model.plant import FlowRule, Plant
+from ..standard.catalog import Catalog, load_catalog
+from .findings import Finding, Rule, finding_id
+
+_R = [
+    # -- reading and format (found while loading)
+    Rule("format-version", "error", "Format version", "The file must start with `zonewarden: 1`."),
+    Rule("unknown-key", "error", "Unknown key", "A key the format does not define; often a typo."),
+    Rule("missing-field", "error", "Missing field", "A required key is absent."),
+    Rule("invalid-value", "error", "Invalid value", "A value of the wrong type or outside its vocabulary."),
+    Rule("sl-range", "error", "Security level out of range",
+         "Security levels are 0-4 per FR: a scalar, a list of 7 or a mapping by FR."),
+    Rule("duplicate-id", "error", "Duplicate id", "An id (or key) is defined twice; the second would hide the first."),
+    Rule("asset-in-two-zones", "error", "Asset in two zones",
+         "One asset is placed in two zones; an asset belongs to exactly one zone.", "ZCR 3.1"),
+    # -- references
+    Rule("dangling-ref", "error", "Dangling reference", "An id that names nothing defined in the plant."),
+    Rule("conduit-unknown-zone", "error", "Conduit names an unknown zone",
+         "Both ends of a conduit must be zones of the plant.", "ZCR 3.1"),
+    Rule("conduit-self", "error", "Conduit joins a zone to itself",
+         "A conduit joins two different zones; traffic inside a zone is the zone's own policy.", "ZCR 3.1"),
+    Rule("countermeasure-placement", "error", "Countermeasure placed elsewhere",
+         "A conduit lists a countermeasure whose `at` places it somewhere else."),
+    # -- addresses and networks
+    Rule("address-outside-zone", "error", "Address outside its zone's networks",
+         "An asset's address lies outside every network of its zone.", "SR 5.1"),
+    Rule("address-duplicate", "error", "Address claimed twice",
+         "Two assets claim the same address; traffic could not be attributed.", "SR 7.8"),
+    Rule("network-overlap", "error", "Overlapping zone networks",
+         "Two zones' networks overlap, so an address would belong to both zones.", "SR 5.1"),
+    # -- flows
+    Rule("flow-endpoint-outside", "error", "Flow endpoint outside the conduit",
+         "A flow rule's endpoint is not in one of the zones its conduit (or zone) joins.", "SR 5.2"),
+    Rule("flow-unsendable", "warning", "Flow no one could send",
+         "The rule cannot match real traffic: both ends in one zone, or an end that is decommissioned.",
+         "SR 7.7"),
+    # -- requirements, compensations, risk
+    Rule("unknown-requirement", "error", "Unknown requirement id",
+         "A requirement id that no packaged 62443 catalog knows (3-3, 4-2, 4-1, 2-1, 2-4, 3-2)."),
+    Rule("compensation-approver", "error", "Compensation approved by a non-owner",
+         "Only an asset owner can accept the residual risk of a compensating countermeasure.", "ZCR 7.1"),
+    Rule("compensation-unapproved", "warning", "Compensation not approved",
+         "A compensation without `approved_by` does not count until an asset owner approves it.", "ZCR 7.1"),
+    Rule("risk-scale", "error", "Risk value outside the matrix",
+         "Likelihood and consequence lie on the plant's matrix; tolerable risk within its products.",
+         "ZCR 4.1"),
+    Rule("supplier-role", "warning", "Supplier is not a product supplier",
+         "An asset's `supplier` names a role whose kind is not product_supplier."),
+    # -- warnings
+    Rule("asset-no-address", "warning", "Asset without address",
+         "An operating networked asset with no address cannot be matched to traffic.", "SR 7.8"),
+    Rule("zone-empty", "warning", "Zone without assets", "A zone that holds no asset.", "ZCR 3.1"),
+    Rule("untrusted-unprotected", "warning", "Untrusted zone behind no countermeasure",
+         "A conduit from an untrusted zone with no countermeasure on it.", "SR 5.2"),
+    Rule("legacy-uncompensated", "warning", "Legacy asset without compensation",
+         "A legacy asset with no approved compensating countermeasure.", "SR 5.2"),
+]
+RULES: dict[str, Rule] = {r.id: r for r in _R}
+
+
+@dataclass
+class CheckResult:
+    """Everything `check` found; `plant` is None when the plant failed the format rules."""
+
+    findings: list[Finding]
+    plant: Plant | None
+    files: list[str]
+
+    def counts(self) -> dict[str, int]:
+        out = {"error": 0, "warning": 0}
+        for f in self.findings:
+            out[f.severity] = out.get(f.severity, 0) + 1
+        return out
+
+
+def _finding(rule_id: str, message: str, path: tuple[Any, ...], sources: SourceMap | None,
+             *, key: bool = False, location: Any = None, related: tuple[Any, ...] = ()) -> Finding:
+    rule = RULES[rule_id]
+    loc = location if location is not None else (sources.locate(path, key=key) if sources else None)
+    return Finding(finding_id(rule_id, path), rule_id, rule.severity, message, loc, path, rule.requirement,
+                   related)
+
+
+def from_problem(p: Problem) -> Finding:
+    rule = RULES.get(p.rule) or RULES["invalid-value"]
+    path = p.path or ((p.location.file, p.location.line) if p.location else ())
+    return Finding(finding_id(rule.id, path), rule.id, rule.severity, p.message, p.location, p.path,
+                   rule.requirement, p.related)
+
+
+def check_raw(raw: RawPlant, catalog: Catalog | None = None) -> CheckResult:
+    """Validate the format, then (if it passes) run every semantic rule."""
+    try:
+        plant = validate_raw(raw)
+    except PlantInvalid as e:
+        return CheckResult([from_problem(p) for p in e.problems], None, raw.sources.files)
+    return CheckResult(check_plant(plant, catalog), plant, raw.sources.files)
+
+
+def check_plant(plant: Plant, catalog: Catalog | None = None) -> list[Finding]:
+    """Run the semantic rules on a valid plant; findings sorted by file position."""
+    ctx = _Ctx(plant, plant._sources, catalog or load_catalog())
+    out: list[Finding] = []
+    for rule in SEMANTIC_RULES:
+        out.extend(rule(ctx))
+    out.sort(key=lambda f: (f.location is None, f.location or "", f.rule))
+    return out
+
+
+@dataclass
+class _Ctx:
+    plant: Plant
+    sources: SourceMap | None
+    catalog: Catalog
+
+    def f(self, rule_id: str, message: str, *path: Any, key: bool = False) -> Finding:
+        return _finding(rule_id, message, tuple(path), self.sources, key=key)
+
+
+SemanticRule = Callable[[_Ctx], Iterator[Finding]]
+
+
+def _references(c: _Ctx) -> Iterator[Finding]:
+    p = c.plant
+
+    def ref(kind: str, table: dict[str, Any], value: str | None, *path: Any) -> Iterator[Finding]:
+        if value is not None and value not in table:
+            yield c.f("dangling-ref", f"{_dotted(path)}: no {kind} {value!r} is defined", *path)
+
+    yield from ref("role", p.roles, p.plant.owner, "plant", "owner")
+    for zid, z in p.zones.items():
+        yield from ref("role", p.roles, z.owner, "zones", zid, "owner")
+    for cid, cd in p.conduits.items():
+        for i, zid in enumerate(cd.zones):
+            if zid not in p.zones:
+                yield c.f("conduit-unknown-zone", f"conduit {cid!r} names zone {zid!r}, which is not defined",
+                          "conduits", cid, "zones", i)
+        if len(cd.zones) == 2 and cd.zones[0] == cd.zones[1]:
+            yield c.f("conduit-self", f"conduit {cid!r} joins zone {cd.zones[0]!r} to itself", "conduits",
+                      cid, "zones")
+        yield from ref("role", p.roles, cd.owner, "conduits", cid, "owner")
+        for i, mid in enumerate(cd.countermeasures):
+            yield from ref("countermeasure", p.countermeasures, mid, "conduits", cid, "countermeasures", i)
+            cm = p.countermeasures.get(mid)
+            if cm is not None and cm.at.conduit != cid:
+                yield c.f("countermeasure-placement",
+                          f"conduit {cid!r} lists countermeasure {mid!r}, but its `at` places it at "
+                          f"{cm.at.kind} {cm.at.target!r}", "conduits", cid, "countermeasures", i)
+    for aid, a in p.assets.items():
+        yield from ref("zone", p.zones, a.zone, "assets", aid, "zone")
+        yield from ref("role", p.roles, a.supplier, "assets", aid, "supplier")
+        yield from ref("role", p.roles, a.owner, "assets", aid, "owner")
+    for mid, m in p.countermeasures.items():
+        table = {"zone": p.zones, "conduit": p.conduits, "asset": p.assets}[m.at.kind]
+        yield from ref(m.at.kind, table, m.at.target, "countermeasures", mid, "at", m.at.kind)
+        yield from ref("role", p.roles, m.owner, "countermeasures", mid, "owner")
+    for i, comp in enumerate(p.compensations):
+        yield from ref("asset", p.assets, comp.asset, "compensations", i, "asset")
+        for j, mid in enumerate(comp.by):
+            yield from ref("countermeasure", p.countermeasures, mid, "compensations", i, "by", j)
+        yield from ref("role", p.roles, comp.approved_by, "compensations", i, "approved_by")
+    if p.risk:
+        for i, s in enumerate(p.risk.scenarios):
+            yield from ref("zone", p.zones, s.zone, "risk", "scenarios", i, "zone")
+            yield from ref("zone", p.zones, s.source, "risk", "scenarios", i, "source")
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    return ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in path).replace(".[", "[")
+
+
+def _scenario_ids(c: _Ctx) -> Iterator[Finding]:
+    if not c.plant.risk:
+        return
+    seen: dict[str, int] = {}
+    for i, s in enumerate(c.plant.risk.scenarios):
+        if s.id in seen:
+            first = c.sources.locate(("risk", "scenarios", seen[s.id], "id")) if c.sources else None
+            yield _finding("duplicate-id", f"scenario id {s.id!r} is used twice"
+                           + (f" (first at {first})" if first else "") + "; an id is defined once",
+                           ("risk", "scenarios", i, "id"), c.sources, related=(first,) if first else ())
+        else:
+            seen[s.id] = i
+
+
+def _networks(c: _Ctx) -> Iterator[Finding]:
+    """Zone networks as integer ranges: overlap by a sweep, membership by a scan of the zone's few networks."""
+    ranges = []
+    for zid, z in c.plant.zones.items():
+        for i, net in enumerate(z.networks):
+            ranges.append((net.version, int(net.network_address), int(net.broadcast_address), zid, i, net))
+    ranges.sort()
+    active: list[tuple[int, int, int, str, int, Any]] = []
+    for r in ranges:
+        active = [a for a in active if a[0] == r[0] and a[2] >= r[1]]
+        for a in active:
+            if a[3] != r[3]:
+                yield c.f("network-overlap", f"network {r[5]} of zone {r[3]!r} overlaps {a[5]} of zone {a[3]!r}",
+                          "zones", r[3], "networks", r[4])
+        active.append(r)
+
+    owner_of: dict[Any, tuple[str, int]] = {}
+    for aid, a in c.plant.assets.items():
+        zone = c.plant.zones.get(a.zone)
+        for i, addr in enumerate(a.addresses):
+            if addr in owner_of and owner_of[addr][0] != aid:
+                first = owner_of[addr]
+                yield c.f("address-duplicate", f"address {addr} of asset {aid!r} is also claimed by asset "
+                          f"{first[0]!r}", "assets", aid, "addresses", i)
+            else:
+                owner_of.setdefault(addr, (aid, i))
+            if zone is not None and zone.networks and not any(
+                    addr.version == n.version and addr in n for n in zone.networks):
+                nets = ", ".join(str(n) for n in zone.networks)
+                yield c.f("address-outside-zone", f"address {addr} of asset {aid!r} lies outside the networks of "
+                          f"its zone {a.zone!r} ({nets})", "assets", aid, "addresses", i)
+
+
+def _zone_of(c: _Ctx, endpoint: str) -> str | None:
+    if endpoint in c.plant.zones:
+        return endpoint
+    asset = c.plant.assets.get(endpoint)
+    return asset.zone if asset else None
+
+
+def _flows(c: _Ctx) -> Iterator[Finding]:
+    p = c.plant
+
+    def endpoints(rule: FlowRule, allowed: set[str], where: str, *path: Any,
+                  crossing: bool = False) -> Iterator[Finding]:
+        zones_seen = []
+        for key, value in (("from", rule.from_), ("to", rule.to)):
+            zone = _zone_of(c, value)
+            if zone is None:
+                yield c.f("dangling-ref", f"flow endpoint {value!r} is neither an asset nor a zone", *path, key)
+                continue
+            zones_seen.append(zone)
+            if zone not in allowed:
+                yield c.f("flow-endpoint-outside", f"flow endpoint {value!r} (zone {zone!r}) is not in {where}",
+                          *path, key)
+            asset = p.assets.get(value)
+            if asset is not None and asset.lifecycle == "decommissioned":
+                yield c.f("flow-unsendable", f"flow endpoint {value!r} is decommissioned", *path, key)
+        if crossing and len(zones_seen) == 2 and zones_seen[0] == zones_seen[1] \
+                and zones_seen[0] in allowed:
+            yield c.f("flow-unsendable", f"both ends of this flow are in zone {zones_seen[0]!r}, so it never "
+                      "crosses the conduit", *path)
+
+    for cid, cd in p.conduits.items():
+        joined = set(cd.zones)
+        for i, rule in enumerate(cd.flows):
+            yield from endpoints(rule, joined, f"the zones conduit {cid!r} joins ({', '.join(cd.zones)})",
+                                 "conduits", cid, "flows", i, crossing=True)
+    for zid, z in p.zones.items():
+        for i, rule in enumerate(z.flows):
+            yield from endpoints(rule, {zid}, f"zone {zid!r}", "zones", zid, "flows", i)
+
+
+def _requirements(c: _Ctx) -> Iterator[Finding]:
+    def known(rid: str, *path: Any) -> Iterator[Finding]:
+        if c.catalog.find(rid) is None:
+            yield c.f("unknown-requirement", f"{rid!r} is not a requirement id of IEC 62443-3-3, 4-2, 4-1, "
+                      "2-1, 2-4 or 3-2 (write e.g. 'SR 1.1', 'SR 1.1 RE 1', 'CR 3.14', 'SM-1')", *path)
+
+    p = c.plant
+    for mid, m in p.countermeasures.items():
+        for i, rid in enumerate(m.meets):
+            yield from known(rid, "countermeasures", mid, "meets", i)
+    for aid, a in p.assets.items():
+        if a.capability:
+            for i, rid in enumerate(a.capability.meets):
+                yield from known(rid, "assets", aid, "capability", "meets", i)
+    for i, comp in enumerate(p.compensations):
+        yield from known(comp.requirement, "compensations", i, "requirement")
+
+
+def _compensations(c: _Ctx) -> Iterator[Finding]:
+    p = c.plant
+    for i, comp in enumerate(p.compensations):
+        if comp.approved_by is None:
+            yield c.f("compensation-unapproved", f"compensation of {comp.requirement} for asset {comp.asset!r} "
+                      "has no `approved_by`", "compensations", i)
+            continue
+        role = p.roles.get(comp.approved_by)
+        if role is not None and role.kind != "asset_owner":
+            yield c.f("compensation-approver", f"compensation of {comp.requirement} for asset {comp.asset!r} is "
+                      f"approved by {comp.approved_by!r}, a {role.kind}; only an asset_owner role can approve",
+                      "compensations", i, "approved_by")
+    compensated = {comp.asset for comp in p.compensations if comp.approved_by}
+    for aid, a in p.assets.items():
+        if a.legacy and aid not in compensated and a.lifecycle != "decommissioned":
+            yield c.f("legacy-uncompensated", f"legacy asset {aid!r} has no approved compensation", "assets", aid,
+                      "legacy")
+        role = p.roles.get(a.supplier or "")
+        if role is not None and role.kind != "product_supplier":
+            yield c.f("supplier-role", f"asset {aid!r} names supplier {a.supplier!r}, a {role.kind}", "assets",
+                      aid, "supplier")
+
+
+def _risk_scale(c: _Ctx) -> Iterator[Finding]:
+    r = c.plant.risk
+    if not r:
+        return
+    top = r.matrix.likelihood * r.matrix.consequence
+    if r.tolerable > top:
+        yield c.f("risk-scale", f"tolerable risk {r.tolerable} exceeds the largest risk of the "
+                  f"{r.matrix.likelihood}x{r.matrix.consequence} matrix ({top})", "risk", "tolerable")
+    for i, s in enumerate(r.scenarios):
+        if s.likelihood > r.matrix.likelihood:
+            yield c.f("risk-scale", f"scenario {s.id!r}: likelihood {s.likelihood} exceeds the matrix's "
+                      f"{r.matrix.likelihood}", "risk", "scenarios", i, "likelihood")
+        for cat, v in s.consequence.items():
+            if v > r.matrix.consequence:
+                yield c.f("risk-scale", f"scenario {s.id!r}: {cat} consequence {v} exceeds the matrix's "
+                          f"{r.matrix.consequence}", "risk", "scenarios", i, "consequence", cat)
+
+
+def _inventory(c: _Ctx) -> Iterator[Finding]:
+    p = c.plant
+    populated = set()
+    for aid, a in p.assets.items():
+        populated.add(a.zone)
+        if not a.addresses and a.type != "software_application" and a.lifecycle not in ("planned", "decommissioned"):
+            yield c.f("asset-no-address", f"asset {aid!r} has no address", "assets", aid)
+    for zid in p.zones:
+        if zid not in populated:
+            yield c.f("zone-empty", f"zone {zid!r} holds no asset", "zones", zid)
+    placed_on: dict[str, list[str]] = defaultdict(list)
+    for mid, m in p.countermeasures.items():
+        if m.at.conduit and m.status == "implemented":
+            placed_on[m.at.conduit].append(mid)
+    for cid, cd in p.conduits.items():
+        untrusted = [z for z in cd.zones if z in p.zones and p.zones[z].trust == "untrusted"]
+        if untrusted and not placed_on.get(cid):
+            yield c.f("untrusted-unprotected", f"conduit {cid!r} joins untrusted zone {untrusted[0]!r} with no "
+                      "implemented countermeasure on it", "conduits", cid)
+
+
+SEMANTIC_RULES: tuple[SemanticRule, ...] = (
+    _references, _scenario_ids, _networks, _flows, _requirements, _compensations, _risk_scale, _inventory,
+)

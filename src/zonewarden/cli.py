@@ -1,0 +1,215 @@
+"""`zonewarden` command line: thin commands that call the analysis and hand its objects to a renderer.
+
+Exit status everywhere: 0 clean, 1 findings at or above --fail-on, 2 the input could not be read
+(or a bad option), 3 an internal error (a bug: please report it). Never a traceback unless
+ZONEWARDEN_DEBUG=1. Reference: docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from . import __version__
+from .analysis.checks import RULES, check_raw
+from .analysis.findings import severity_rank
+from .model.diagnostics import PlantReadError
+from .model.load import read_raw
+from .model.plant import json_schema
+from .model.sl import FRS
+from .render.catalog import catalog_json, catalog_table
+from .render.findings import findings_json, print_findings, sarif
+from .render.output import to_json, write_atomic
+from .standard.catalog import COMPONENT_TYPES, DEFAULT_EDITION, PARTS, TYPE_PREFIX, load_catalog
+
+app = typer.Typer(
+    name="zonewarden",
+    help="IEC 62443 zones, conduits and security levels as code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+EXAMPLE = "fill-finish"
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One clear paragraph on stderr, then the exit status; never a traceback."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+        err.print(f"wrote {output}")
+
+
+@app.callback(invoke_without_command=True)
+def _root(version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False) -> None:
+    if version:
+        out.print(f"zonewarden {__version__}")
+        raise typer.Exit(0)
+
+
+@app.command()
+def check(
+    plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json or sarif.")] = CheckFormat.table,
+    fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that makes the exit status 1.")] = FailOn.error,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Check a plant against the format and the semantic rules; exit 1 on findings, 2 if unreadable."""
+    try:
+        raw = read_raw(plant)
+    except PlantReadError as e:
+        fail(str(e))
+    result = check_raw(raw)
+    counts = result.counts()
+    subject = str(plant)
+    if format is CheckFormat.json:
+        emit(to_json(findings_json(result.findings, subject, counts, result.files)), output)
+    elif format is CheckFormat.sarif:
+        emit(to_json(sarif(result.findings, RULES.values())), output)
+    else:
+        console = out if output is None else Console(file=open(os.devnull, "w"))  # noqa: SIM115
+        print_findings(console, result.findings, subject, counts)
+        if output is not None:
+            emit(to_json(findings_json(result.findings, subject, counts, result.files)), output)
+    if fail_on is not FailOn.never:
+        threshold = severity_rank(fail_on.value)
+        if any(severity_rank(f.severity) >= threshold for f in result.findings):
+            raise typer.Exit(1)
+
+
+@app.command()
+def schema(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Print the JSON Schema of plant files (for editors: yaml-language-server, VS Code)."""
+    emit(to_json(json_schema()), output)
+
+
+def _parse_fr(value: str | None) -> str | None:
+    if value is None:
+        return None
+    v = value.strip().upper().replace("FR", "").strip()
+    if v.isdigit() and 1 <= int(v) <= 7:
+        return FRS[int(v) - 1]
+    if value.strip().upper() in FRS:
+        return value.strip().upper()
+    fail(f"--fr {value!r}: expected one of {', '.join(FRS)} (or FR 1-7)")
+
+
+def _parse_type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    v = value.strip()
+    if v.upper() in TYPE_PREFIX:
+        return TYPE_PREFIX[v.upper()]
+    if v in COMPONENT_TYPES:
+        return v
+    fail(f"--type {value!r}: expected one of {', '.join(COMPONENT_TYPES)} (or SAR, EDR, HDR, NDR)")
+
+
+@app.command()
+def catalog(
+    part: Annotated[str | None, typer.Option(help=f"Part of IEC 62443: {', '.join(PARTS)}.")] = None,
+    sl: Annotated[int | None, typer.Option(help="Items required at this SL (ML for 2-1, 2-4, 4-1), 1-4.")] = None,
+    fr: Annotated[str | None, typer.Option(help="Foundational requirement: IAC, UC, SI, DC, RDF, TRE, RA.")] = None,
+    type: Annotated[str | None, typer.Option("--type", help="4-2 component type, e.g. embedded_device.")] = None,
+    edition: Annotated[str, typer.Option(help="3-3 reading: 2013+COR1:2014 (default) or 2013.")] = DEFAULT_EDITION,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
+) -> None:
+    """List IEC 62443 requirements: ids, short titles, levels, component types, our guidance."""
+    if part is not None and part not in PARTS:
+        fail(f"--part {part!r}: expected one of {', '.join(PARTS)}")
+    if sl is not None and not 1 <= sl <= 4:
+        fail(f"--sl {sl}: expected a level from 1 to 4")
+    cat = load_catalog()
+    try:
+        cat = cat.with_edition(edition)
+    except ValueError as e:
+        fail(f"--edition: {e}")
+    items = cat.select(part=part, level=sl, fr=_parse_fr(fr), component_type=_parse_type(type))
+    if format is ListFormat.json:
+        sys.stdout.write(to_json(catalog_json(items)))
+        return
+    scale = cat.parts[part].scale if part else "SL/ML"
+    bits = [f"part {part}" if part else "all parts", f"level {sl}" if sl else "", fr or "", type or ""]
+    out.print(catalog_table(items, "IEC 62443 " + ", ".join(b for b in bits if b), scale or "level"))
+    out.print(f"{len(items)} items")
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="New folder for the plant.")],
+) -> None:
+    """Start a new plant in DIRECTORY from the bundled example (a pharmaceutical fill-and-finish line)."""
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        fail(f"{directory} already exists and is not an empty folder; choose a new folder")
+    source = resources.files("zonewarden") / "examples" / EXAMPLE
+    parent = directory.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
+    try:
+        with resources.as_file(source) as src:
+            shutil.copytree(src, tmp, dirs_exist_ok=True)
+        if directory.exists():
+            directory.rmdir()
+        os.replace(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    out.print(f"created {directory} from the {EXAMPLE} example; next: zonewarden check {directory}")
+
+
+def main() -> None:
+    """Console entry point: turns any unexpected exception into one paragraph and exit status 3."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as e:  # pragma: no cover - a bug; the message asks for a report
+        if os.environ.get("ZONEWARDEN_DEBUG"):
+            raise
+        err.print(f"[bold red]internal error:[/] {type(e).__name__}: {e}. This is a bug in zonewarden; "
+                  "run again with ZONEWARDEN_DEBUG=1 for the traceback and please report it.", highlight=False)
+        sys.exit(3)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,294 @@
+"""The plant model, format version 1 (design §3): typed, strict, and the one shape every layer reads.
+
+Every mapping forbids unknown keys, every id is a mapping key, every cross-reference is by id
+(checked in `zonewarden.analysis.checks`, which knows file positions). Field-by-field reference
+with examples: docs/model.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    PrivateAttr,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from . import vocabulary as V
+from .sl import SLError, SLVector
+
+FORMAT_VERSION = 1
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=128),
+    Field(description="An id: letters, digits, '-', '_' and '.'; starts with a letter or digit."),
+]
+RequirementId = Annotated[
+    str,
+    StringConstraints(min_length=2, max_length=40),
+    Field(description="A requirement id as the standard writes it: 'SR 1.1', 'SR 1.1 RE 1', 'CR 3.14', 'SM-1'."),
+]
+TechniqueId = Annotated[
+    str,
+    StringConstraints(pattern=r"^T0\d{3}(\.\d{3})?$"),
+    Field(description="An ATT&CK for ICS technique id, e.g. T0866."),
+]
+
+
+def _reject_bool(v: Any) -> Any:
+    if isinstance(v, bool):
+        raise ValueError("expected a number, not true/false")
+    return v
+
+
+def _ip_address(v: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(str(v).strip())
+    except ValueError:
+        raise ValueError(f"{v!r} is not an IPv4 or IPv6 address") from None
+
+
+def _ip_network(v: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(str(v).strip(), strict=True)
+    except ValueError as e:
+        raise ValueError(f"{v!r} is not a network in CIDR notation with its host bits zero ({e})") from None
+
+
+IPAddress = Annotated[
+    ipaddress.IPv4Address | ipaddress.IPv6Address,
+    BeforeValidator(_ip_address),
+    PlainSerializer(str, return_type=str),
+    Field(json_schema_extra={"type": "string", "format": "ip-address"}),
+]
+IPNetwork = Annotated[
+    ipaddress.IPv4Network | ipaddress.IPv6Network,
+    BeforeValidator(_ip_network),
+    PlainSerializer(str, return_type=str),
+    Field(json_schema_extra={"type": "string", "format": "cidr"}),
+]
+def _sl_target(v: Any) -> Literal["auto"] | SLVector:
+    if v == "auto":
+        return "auto"
+    try:
+        return SLVector.parse(v)
+    except SLError as e:
+        raise PydanticCustomError("sl_vector", f"{e}; or 'auto' to derive it from risk") from None
+
+
+SLTarget = Annotated[
+    Any,
+    PlainValidator(_sl_target),
+    PlainSerializer(lambda v: v if v == "auto" else v.as_list()),
+    WithJsonSchema({"anyOf": [{"const": "auto"}, {"$ref": "#/$defs/SLVector"}]}),
+]
+
+Level = Annotated[int, BeforeValidator(_reject_bool), Field(ge=1)]
+
+
+class Strict(BaseModel):
+    """Base of every plant mapping: unknown keys are errors, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, validate_default=False)
+
+
+class PlantInfo(Strict):
+    name: str
+    site: str | None = None
+    owner: Id | None = Field(None, description="Role id of the asset owner accountable for the plant.")
+    description: str | None = Field(None, description="System under consideration (SUC), in a few lines.")
+
+
+class Role(Strict):
+    kind: Literal[V.ROLE_KINDS]  # type: ignore[valid-type]
+    name: str
+    contact: str | None = None
+
+
+class FlowRule(Strict):
+    """What may cross: conversations initiated by `from` towards `to` (replies ride on the same flow)."""
+
+    from_: Id = Field(alias="from", description="Initiator: an asset id or a zone id.")
+    to: Id = Field(description="Responder: an asset id or a zone id.")
+    protocol: Literal[V.PROTOCOLS] | None = None  # type: ignore[valid-type]
+    port: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=65535)] | list[
+        Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=65535)]
+    ] | None = None
+    direction: Literal[V.DIRECTIONS] = "forward"  # type: ignore[valid-type]
+    ops: list[Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]] | None = Field(
+        None, description="Allowed operations: classes (read, write, program, control, diagnostics) "
+        "or protocol operations (fc6, write_var, operate). Absent: every operation.")
+    description: str | None = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _protocol_or_port(self) -> FlowRule:
+        if self.protocol is None and self.port is None:
+            raise ValueError("a flow rule names a protocol, a port, or both")
+        return self
+
+    @property
+    def ports(self) -> list[int]:
+        if self.port is None:
+            return []
+        return [self.port] if isinstance(self.port, int) else list(self.port)
+
+
+class Zone(Strict):
+    name: str
+    description: str | None = None
+    level: Annotated[float, BeforeValidator(_reject_bool), Field(ge=0, le=5, multiple_of=0.5)] = Field(
+        description="Purdue level: 0 field ... 4 enterprise, 5 internet; 3.5 for a DMZ.")
+    kind: Literal[V.ZONE_KINDS]  # type: ignore[valid-type]
+    trust: Literal[V.TRUST] = "trusted"  # type: ignore[valid-type]
+    networks: list[IPNetwork] = []
+    sl_target: SLTarget | None = Field(
+        None, description="'auto' (derived from risk), an SL 0-4, a list of 7, or a mapping by FR.")
+    owner: Id | None = None
+    internal: Literal[V.INTERNAL_POLICY] = "allow"  # type: ignore[valid-type]
+    flows: list[FlowRule] = Field([], description="Flows allowed inside the zone when internal is deny.")
+
+
+class Conduit(Strict):
+    name: str | None = None
+    description: str | None = None
+    zones: list[Id] = Field(description="The two zones the conduit joins.", min_length=2, max_length=2)
+    countermeasures: list[Id] = []
+    flows: list[FlowRule] = []
+    sl_target: SLVector | None = Field(None, description="Declared SL-T; default: the max of its zones'.")
+    owner: Id | None = None
+
+
+class Capability(Strict):
+    """What a component can do (SL-C): a declared vector, a certificate, or the 4-2 items it meets."""
+
+    sl: SLVector | None = None
+    source: str | None = Field(None, description="Where the claim comes from: datasheet, test report.")
+    certificate: str | None = Field(None, description="Certificate reference, e.g. ISASecure CSA SL2 id.")
+    meets: list[RequirementId] = []
+
+    @model_validator(mode="after")
+    def _something(self) -> Capability:
+        if self.sl is None and not self.meets:
+            raise ValueError("a capability gives `sl`, `meets`, or both")
+        return self
+
+
+class Asset(Strict):
+    name: str | None = None
+    description: str | None = None
+    zone: Id
+    type: Literal[V.COMPONENT_TYPES]  # type: ignore[valid-type]
+    function: Literal[V.ASSET_FUNCTIONS] = "other"  # type: ignore[valid-type]
+    vendor: str | None = None
+    product: str | None = None
+    model_number: str | None = None
+    firmware: str | None = None
+    hostname: str | None = None
+    addresses: list[IPAddress] = []
+    supplier: Id | None = Field(None, description="Role id of the product supplier.")
+    owner: Id | None = None
+    criticality: Literal[V.CRITICALITY] = "medium"  # type: ignore[valid-type]
+    lifecycle: Literal[V.LIFECYCLE] = "operating"  # type: ignore[valid-type]
+    capability: Capability | None = None
+    legacy: bool = Field(False, description="Cannot meet current requirements and cannot be replaced soon.")
+    reachable_from_outside: bool = Field(False, description="Reachable from outside the plant (an entry point).")
+
+
+class Placement(Strict):
+    zone: Id | None = None
+    conduit: Id | None = None
+    asset: Id | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Placement:
+        if sum(x is not None for x in (self.zone, self.conduit, self.asset)) != 1:
+            raise ValueError("`at` names exactly one of zone, conduit or asset")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return "zone" if self.zone else "conduit" if self.conduit else "asset"
+
+    @property
+    def target(self) -> str:
+        return self.zone or self.conduit or self.asset or ""
+
+
+class Countermeasure(Strict):
+    name: str | None = None
+    description: str | None = None
+    kind: Literal[V.COUNTERMEASURE_KINDS]  # type: ignore[valid-type]
+    at: Placement
+    meets: list[RequirementId] = []
+    owner: Id | None = None
+    status: Literal[V.COUNTERMEASURE_STATUS] = "implemented"  # type: ignore[valid-type]
+
+
+class Compensation(Strict):
+    asset: Id
+    requirement: RequirementId
+    by: list[Id] = Field(min_length=1, description="Countermeasure ids that stand in for the requirement.")
+    approved_by: Id | None = Field(None, description="Role id of the asset owner who approved it.")
+    justification: str
+    approved_on: dt.date | None = None
+    review_by: dt.date | None = None
+
+
+class Matrix(Strict):
+    likelihood: Annotated[int, BeforeValidator(_reject_bool), Field(ge=2, le=10)] = 5
+    consequence: Annotated[int, BeforeValidator(_reject_bool), Field(ge=2, le=10)] = 5
+
+
+class Scenario(Strict):
+    id: Id
+    description: str | None = None
+    zone: Id
+    source: Id | None = Field(None, description="Zone the threat comes from.")
+    techniques: list[TechniqueId] = []
+    likelihood: Level
+    consequence: dict[Literal[V.CONSEQUENCE_CATEGORIES], Level] = Field(  # type: ignore[valid-type]
+        min_length=1, description="Consequence per category; risk uses the worst.")
+
+
+class Risk(Strict):
+    matrix: Matrix = Matrix()
+    tolerable: Level = Field(description="Highest acceptable risk (likelihood x worst consequence).")
+    baseline: SLVector = Field(SLVector.uniform(1), description="SL-T of an FR that no scenario raises.")
+    scenarios: list[Scenario] = []
+
+
+class Plant(Strict):
+    zonewarden: Literal[1] = Field(description="Format version of the plant file.")
+    include: list[str] = Field([], description="Further plant files or folders, relative to this file.")
+    plant: PlantInfo
+    roles: dict[Id, Role] = {}
+    zones: dict[Id, Zone] = {}
+    conduits: dict[Id, Conduit] = {}
+    assets: dict[Id, Asset] = {}
+    countermeasures: dict[Id, Countermeasure] = {}
+    compensations: list[Compensation] = []
+    risk: Risk | None = None
+
+    _sources: Any = PrivateAttr(None)  # model.load.SourceMap: positions for findings
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a plant file, for editors (yaml-language-server) and other tools."""
+    schema = Plant.model_json_schema(by_alias=True, mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "zonewarden plant, format version 1"
+    return schema

@@ -1,0 +1,178 @@
+"""The IEC 62443 requirement catalogs as data: ids, short titles, levels, component types, guidance.
+
+Packaged JSON files (one per part) carry facts only: the id as the standard writes it, the short
+title, the lowest SL (or ML) at which an item is required, and a one-line guidance of our own.
+Cells that public sources disagree on carry a `flag` and an `alternative_level`; an edition or
+an explicit override flips them. Sources and caveats: docs/catalogs.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
+from functools import cache
+from importlib import resources
+from typing import Any
+
+PARTS = ("3-3", "4-2", "4-1", "2-1", "2-4", "3-2")
+COMPONENT_TYPES = ("embedded_device", "host_device", "network_device", "software_application")
+TYPE_PREFIX = {"SAR": "software_application", "EDR": "embedded_device", "HDR": "host_device",
+               "NDR": "network_device"}
+DEFAULT_EDITION = "2013+COR1:2014"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One catalog item. `level` is the lowest SL (ML for 2-1, 2-4, 4-1) at which it is required."""
+
+    id: str
+    part: str
+    title: str
+    level: int | None
+    fr: str | None = None
+    types: tuple[str, ...] = ()
+    parent: str | None = None
+    kind: str = "requirement"
+    guidance: str = ""
+    confidence: str = "high"
+    flag: str | None = None
+    alternative_level: int | None = None
+    variants: tuple[str, ...] = ()
+    group: str | None = None
+    note: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["types"] = list(self.types)
+        d["variants"] = list(self.variants)
+        return d
+
+
+@dataclass(frozen=True)
+class PartInfo:
+    part: str
+    standard: str
+    title: str
+    scale: str | None
+    note: str
+    editions: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+
+
+class UnknownRequirement(KeyError):
+    pass
+
+
+def normalize_id(text: str) -> str:
+    """Canonical form of a requirement id: 'SR 1.1(1)', 'SR 1.1 RE1', 'NDR1.6RE1' -> 'SR 1.1 RE 1' ..."""
+    t = " ".join(str(text).strip().split())
+    m = re.fullmatch(r"(SR|CR|SAR|EDR|HDR|NDR)\s*(\d+)\.(\d+)\s*(?:(?:RE\s*\(?\s*(\d+)\s*\)?)|\(\s*(\d+)\s*\))?",
+                     t, flags=re.IGNORECASE)
+    if m:
+        prefix, a, b, re1, re2 = m.groups()
+        base = f"{prefix.upper()} {int(a)}.{int(b)}"
+        n = re1 or re2
+        return f"{base} RE {int(n)}" if n else base
+    m = re.fullmatch(r"(SM|SR|SD|SI|SVV|DM|SUM|SG)[-.\s]?(\d+)", t, flags=re.IGNORECASE)
+    if m:
+        return f"{m.group(1).upper()}-{int(m.group(2))}"
+    m = re.fullmatch(r"(ZCR|ORG|CM|NET|COMP|DATA|USER|EVENT|AVAIL)\s*(\d+)\.(\d+)", t, flags=re.IGNORECASE)
+    if m:
+        return f"{m.group(1).upper()} {int(m.group(2))}.{int(m.group(3))}"
+    m = re.fullmatch(r"SP\s*\.?\s*(\d{1,2})(?:\.(\d{1,2})\s*(BR|RE\s*\d+)?)?", t, flags=re.IGNORECASE)
+    if m:
+        area = f"SP.{int(m.group(1)):02d}"
+        if m.group(2) is None:
+            return area
+        suffix = (m.group(3) or "").upper().replace(" ", "")
+        return f"SP{int(m.group(1)):02d}.{int(m.group(2)):02d}{suffix}"
+    return t
+
+
+class Catalog:
+    """All parts, indexed by canonical id; filtered views for a level, an FR and a component type."""
+
+    def __init__(self, items: Iterable[Requirement], parts: Mapping[str, PartInfo]) -> None:
+        self.items: tuple[Requirement, ...] = tuple(items)
+        self.parts = dict(parts)
+        self._by_id = {r.id: r for r in self.items}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, rid: str) -> bool:
+        return self.find(rid) is not None
+
+    def find(self, rid: str) -> Requirement | None:
+        """The item an id names, tolerant of the spellings in `normalize_id`; 2-4 BR/RE ids map to their area."""
+        canon = normalize_id(rid)
+        hit = self._by_id.get(canon)
+        if hit is None:
+            m = re.fullmatch(r"SP(\d{2})\.\d{2}(BR|RE\d+)?", canon)
+            if m:
+                area = self._by_id.get(f"SP.{m.group(1)}")
+                if area is not None:
+                    return replace(area, id=canon, kind="requirement", parent=area.id,
+                                   title=f"{area.title} (requirement {canon}; title not catalogued)")
+        return hit
+
+    def get(self, rid: str) -> Requirement:
+        hit = self.find(rid)
+        if hit is None:
+            raise UnknownRequirement(rid)
+        return hit
+
+    def with_edition(self, edition: str) -> Catalog:
+        """The catalog as one edition reads it (e.g. '2013': SR 3.4 at SL 1, before COR1:2014)."""
+        over: dict[str, int] = {}
+        for info in self.parts.values():
+            if info.editions and edition not in info.editions:
+                raise ValueError(f"unknown edition {edition!r}; known: {', '.join(info.editions)}")
+            over.update(info.editions.get(edition, {}))
+        return self.with_levels(over)
+
+    def with_levels(self, overrides: Mapping[str, int]) -> Catalog:
+        """Replace the level of named items (a licensee correcting a flagged cell)."""
+        canon = {normalize_id(k): v for k, v in overrides.items()}
+        unknown = [k for k in canon if k not in self._by_id]
+        if unknown:
+            raise UnknownRequirement(unknown[0])
+        return Catalog((replace(r, level=canon[r.id]) if r.id in canon else r for r in self.items), self.parts)
+
+    def select(self, *, part: str | None = None, level: int | None = None, fr: str | None = None,
+               component_type: str | None = None) -> list[Requirement]:
+        """Items required at `level` (cumulative), for an FR and a component type; None = no filter."""
+        out = []
+        for r in self.items:
+            if part and r.part != part:
+                continue
+            if fr and r.fr != fr.upper():
+                continue
+            if level is not None and self.parts[r.part].scale is not None and (r.level is None or r.level > level):
+                continue
+            if component_type and r.part == "4-2" and component_type not in r.types:
+                continue
+            out.append(r)
+        return out
+
+
+@cache
+def load_catalog() -> Catalog:
+    """The packaged catalogs, read once per process."""
+    items: list[Requirement] = []
+    parts: dict[str, PartInfo] = {}
+    base = resources.files("zonewarden.standard") / "catalogs"
+    for part in PARTS:
+        doc = json.loads((base / f"{part}.json").read_text(encoding="utf-8"))
+        parts[part] = PartInfo(part, doc["standard"], doc["title"], doc.get("scale"), doc.get("note", ""),
+                               doc.get("editions", {}))
+        for it in doc["items"]:
+            items.append(Requirement(
+                id=it["id"], part=part, title=it["title"], level=it.get("level"), fr=it.get("fr"),
+                types=tuple(it.get("types") or ()), parent=it.get("parent"), kind=it.get("kind", "requirement"),
+                guidance=it.get("guidance", ""), confidence=it.get("confidence", "high"), flag=it.get("flag"),
+                alternative_level=it.get("alternative_level"), variants=tuple(it.get("variants") or ()),
+                group=it.get("practice") or it.get("group") or it.get("step") or it.get("element"),
+                note=it.get("note")))
+    return Catalog(items, parts)

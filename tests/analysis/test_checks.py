@@ -1,0 +1,140 @@
+"""One tiny plant per check rule: the rule fires, at the file, line and column a reader expects.
+
+Each case names an anchor: the text (and which occurrence of it) the finding must point at.
+A meta-test fails when a rule in RULES has no case here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from zonewarden.analysis.checks import RULES, check_raw
+from zonewarden.cli import app
+from zonewarden.model.load import read_raw
+
+Z12 = """\
+zones:
+  z1: {name: Z1, level: 1, kind: control, networks: [10.0.1.0/24]}
+  z2: {name: Z2, level: 2, kind: supervisory, networks: [10.0.2.0/24]}
+"""
+A1 = """\
+assets:
+  a1: {zone: z1, type: embedded_device, addresses: [10.0.1.10]}
+  a2: {zone: z2, type: host_device, addresses: [10.0.2.10]}
+"""
+
+CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
+    "format-version": ("zonewarden: 2\nplant: {name: X}\n", "2\n"),
+    "unknown-key": (Z12.replace("networks: [10.0.1.0/24]}", "networks: [10.0.1.0/24], colour: red}") + A1,
+                    "colour"),
+    "missing-field": ("zones:\n  z1: {name: Z1, level: 1}\n", "{name: Z1"),
+    "invalid-value": (Z12 + A1.replace("type: embedded_device", "type: robot_arm"), "robot_arm"),
+    "sl-range": (Z12.replace("networks: [10.0.1.0/24]}", "networks: [10.0.1.0/24], sl_target: [1, 1, 1, 1, 1, 1, 6]}")
+                 + A1, "[1, 1, 1"),
+    "duplicate-id": (Z12 + A1 + "  a1: {zone: z1, type: embedded_device, addresses: [10.0.1.11]}\n", ("a1:", 2)),
+    "asset-in-two-zones": (Z12 + A1 + "  a1: {zone: z2, type: embedded_device, addresses: [10.0.2.11]}\n",
+                           ("a1:", 2)),
+    "dangling-ref": (Z12 + A1.replace("a2: {zone: z2", "a2: {zone: nowhere"), "nowhere"),
+    "conduit-unknown-zone": (Z12 + A1 + "conduits:\n  c1: {zones: [z1, zz], flows: []}\n", "zz"),
+    "conduit-self": (Z12 + A1 + "conduits:\n  c1: {zones: [z1, z1]}\n", "[z1, z1]"),
+    "countermeasure-placement": (
+        Z12 + A1 + "conduits:\n  c1: {zones: [z1, z2], countermeasures: [fw]}\n"
+        "countermeasures:\n  fw: {kind: firewall, at: {zone: z1}}\n", "fw]"),
+    "address-outside-zone": (Z12 + A1.replace("[10.0.2.10]", "[10.0.2.10, 10.9.9.9]"), "10.9.9.9"),
+    "address-duplicate": (Z12 + A1 + "  a3: {zone: z2, type: host_device, addresses: [10.0.2.10]}\n",
+                          ("10.0.2.10", 2)),
+    "network-overlap": (Z12.replace("[10.0.2.0/24]", "[10.0.2.0/24, 10.0.1.128/25]") + A1, "10.0.1.128/25"),
+    "flow-endpoint-outside": (
+        Z12 + "  z3: {name: Z3, level: 3, kind: operations, networks: [10.0.3.0/24]}\n" + A1
+        + "  a3: {zone: z3, type: host_device, addresses: [10.0.3.10]}\n"
+        + "conduits:\n  c1:\n    zones: [z1, z2]\n    flows:\n      - {from: a3, to: a1, protocol: modbus}\n",
+        "a3, to"),
+    "flow-unsendable": (Z12 + A1 + "  a4: {zone: z1, type: host_device, addresses: [10.0.1.12]}\n"
+                        "conduits:\n  c1:\n    zones: [z1, z2]\n    flows:\n"
+                        "      - {from: a4, to: a1, protocol: modbus}\n", "{from: a4"),
+    "unknown-requirement": (Z12 + A1 + "countermeasures:\n  hard: {kind: hardening, at: {asset: a1}, "
+                            "meets: [SR 1.1, SR 9.9]}\n", "SR 9.9"),
+    "compensation-approver": (
+        Z12 + A1 + "countermeasures:\n  j: {kind: jump_host, at: {zone: z2}}\n"
+        "compensations:\n  - {asset: a1, requirement: CR 1.1, by: [j], approved_by: integ, justification: x}\n",
+        "integ, justification"),
+    "compensation-unapproved": (
+        Z12 + A1 + "countermeasures:\n  j: {kind: jump_host, at: {zone: z2}}\n"
+        "compensations:\n  - {asset: a1, requirement: CR 1.1, by: [j], justification: x}\n", "{asset: a1, req"),
+    "risk-scale": (Z12 + A1 + "risk:\n  tolerable: 6\n  scenarios:\n"
+                   "    - {id: s1, zone: z1, likelihood: 7, consequence: {safety: 3}}\n", "7,"),
+    "supplier-role": (Z12 + A1.replace("type: host_device,", "type: host_device, supplier: integ,"), "integ,"),
+    "asset-no-address": (Z12 + A1 + "  a5: {zone: z1, type: embedded_device}\n", "{zone: z1, type: embedded_device}\n"),
+    "zone-empty": (Z12 + "  z3: {name: Z3, level: 3, kind: operations}\n" + A1, "{name: Z3"),
+    "untrusted-unprotected": (
+        Z12.replace("kind: supervisory,", "kind: supervisory, trust: untrusted,") + A1
+        + "conduits:\n  c1: {zones: [z1, z2]}\n", "{zones: [z1, z2]}"),
+    "legacy-uncompensated": (Z12 + A1.replace("addresses: [10.0.1.10]", "addresses: [10.0.1.10], legacy: true"),
+                             "true"),
+}
+
+
+def _anchor_location(path: Path, anchor: str | tuple[str, int]) -> tuple[int, int]:
+    text, nth = (anchor, 1) if isinstance(anchor, str) else anchor
+    content = path.read_text()
+    at = -1
+    for _ in range(nth):
+        at = content.index(text, at + 1)
+    line = content.count("\n", 0, at) + 1
+    column = at - (content.rfind("\n", 0, at) + 1) + 1
+    return line, column
+
+
+def test_every_rule_has_a_fixture():
+    assert set(CASES) == set(RULES), set(RULES) ^ set(CASES)
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule_fires_at_the_right_place(rule, plant_file):
+    body, anchor = CASES[rule]
+    path = plant_file(body, header=rule != "format-version")
+    result = check_raw(read_raw(path))
+    hits = [f for f in result.findings if f.rule == rule]
+    assert hits, f"{rule} did not fire; got {[(f.rule, f.message) for f in result.findings]}"
+    line, column = _anchor_location(path, anchor)
+    assert any(f.location and (f.location.line, f.location.column) == (line, column) for f in hits), \
+        [(str(f.location), f.message) for f in hits]
+    assert all(f.severity == RULES[rule].severity for f in hits)
+
+
+@pytest.mark.parametrize("rule", sorted(r for r in CASES if RULES[r].severity == "error"))
+def test_error_rule_fails_the_cli_with_file_line_column(rule, plant_file):
+    body, anchor = CASES[rule]
+    path = plant_file(body, header=rule != "format-version")
+    line, column = _anchor_location(path, anchor)
+    res = CliRunner().invoke(app, ["check", str(path)])
+    assert res.exit_code == 1, res.output
+    assert f"{path}:{line}:{column}" in res.output
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("rule", sorted(r for r in CASES if RULES[r].severity == "warning"))
+def test_warning_rule_passes_by_default_and_fails_on_warning(rule, plant_file):
+    body, _ = CASES[rule]
+    path = plant_file(body)
+    runner = CliRunner()
+    assert runner.invoke(app, ["check", str(path)]).exit_code == 0
+    res = runner.invoke(app, ["check", str(path), "--fail-on", "warning", "--format", "json"])
+    assert res.exit_code == 1
+    assert rule in {f["rule"] for f in json.loads(res.output)["findings"]}
+
+
+def test_finding_ids_are_stable_and_path_based(plant_file):
+    path = plant_file(CASES["address-outside-zone"][0])
+    ids = [f.id for f in check_raw(read_raw(path)).findings]
+    assert "check:address-outside-zone:assets/a2/addresses/1" in ids
+    assert ids == [f.id for f in check_raw(read_raw(path)).findings]
+
+
+def test_clean_small_plant_has_no_findings(plant_file):
+    path = plant_file(Z12 + A1)
+    assert check_raw(read_raw(path)).findings == []
