@@ -65,6 +65,14 @@ CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
     "compensation-unapproved": (
         Z12 + A1 + "countermeasures:\n  j: {kind: jump_host, at: {zone: z2}}\n"
         "compensations:\n  - {asset: a1, requirement: CR 1.1, by: [j], justification: x}\n", "{asset: a1, req"),
+    "compensation-dates": (
+        Z12 + A1 + "countermeasures:\n  j: {kind: jump_host, at: {zone: z2}}\ncompensations:\n"
+        "  - {asset: a1, requirement: CR 1.1, by: [j], approved_by: owner, justification: x,\n"
+        "     approved_on: 2026-03-01, review_by: 2025-03-01}\n", "2025-03-01"),
+    "requirement-type-mismatch": (Z12 + A1.replace("type: host_device,", "type: host_device, capability: "
+                                                   "{meets: [CR 1.1, EDR 3.14]},"), "EDR 3.14"),
+    "zone-flows-unused": (Z12.replace("networks: [10.0.1.0/24]}", "networks: [10.0.1.0/24],\n"
+                                      "       flows: [{from: a1, to: a1, protocol: modbus}]}") + A1, "[{from"),
     "risk-scale": (Z12 + A1 + "risk:\n  tolerable: 6\n  scenarios:\n"
                    "    - {id: s1, zone: z1, likelihood: 7, consequence: {safety: 3}}\n", "7,"),
     "supplier-role": (Z12 + A1.replace("type: host_device,", "type: host_device, supplier: integ,"), "integ,"),

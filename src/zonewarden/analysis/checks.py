@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model.diagnostics import PlantInvalid, Problem
-from ..model.load import RawPlant, SourceMap, validate_raw
+from ..model.load import RawPlant, validate_raw
 from ..model.plant import FlowRule, Plant
+from ..model.source import SourceMap
 from ..standard.catalog import Catalog, load_catalog
 from .findings import Finding, Rule, finding_id
 
@@ -58,6 +59,12 @@ _R = [
          "Only an asset owner can accept the residual risk of a compensating countermeasure.", "ZCR 7.1"),
     Rule("compensation-unapproved", "warning", "Compensation not approved",
          "A compensation without `approved_by` does not count until an asset owner approves it.", "ZCR 7.1"),
+    Rule("compensation-dates", "error", "Compensation reviewed before it was approved",
+         "`review_by` must fall after `approved_on`.", "ZCR 7.1"),
+    Rule("requirement-type-mismatch", "warning", "Requirement for another component type",
+         "A capability `meets` names a 4-2 variant (EDR, HDR, NDR, SAR) of another component type.", "ZCR 6.4"),
+    Rule("zone-flows-unused", "warning", "Zone flows that nothing enforces",
+         "A zone lists `flows` but its `internal` policy is allow, so the list restricts nothing.", "SR 5.1"),
     Rule("risk-scale", "error", "Risk value outside the matrix",
          "Likelihood and consequence lie on the plant's matrix; tolerable risk within its products.",
          "ZCR 4.1"),
@@ -287,6 +294,10 @@ def _requirements(c: _Ctx) -> Iterator[Finding]:
         if a.capability:
             for i, rid in enumerate(a.capability.meets):
                 yield from known(rid, "assets", aid, "capability", "meets", i)
+                req = c.catalog.find(rid)
+                if req is not None and req.part == "4-2" and req.types and a.type not in req.types:
+                    yield c.f("requirement-type-mismatch", f"asset {aid!r} is a {a.type} but claims {req.id}, "
+                              f"which applies to {', '.join(req.types)}", "assets", aid, "capability", "meets", i)
     for i, comp in enumerate(p.compensations):
         yield from known(comp.requirement, "compensations", i, "requirement")
 
@@ -294,6 +305,10 @@ def _requirements(c: _Ctx) -> Iterator[Finding]:
 def _compensations(c: _Ctx) -> Iterator[Finding]:
     p = c.plant
     for i, comp in enumerate(p.compensations):
+        if comp.approved_on and comp.review_by and comp.review_by <= comp.approved_on:
+            yield c.f("compensation-dates", f"compensation of {comp.requirement} for asset {comp.asset!r} is due for "
+                      f"review on {comp.review_by}, not after its approval on {comp.approved_on}",
+                      "compensations", i, "review_by")
         if comp.approved_by is None:
             yield c.f("compensation-unapproved", f"compensation of {comp.requirement} for asset {comp.asset!r} "
                       "has no `approved_by`", "compensations", i)
@@ -339,7 +354,10 @@ def _inventory(c: _Ctx) -> Iterator[Finding]:
         populated.add(a.zone)
         if not a.addresses and a.type != "software_application" and a.lifecycle not in ("planned", "decommissioned"):
             yield c.f("asset-no-address", f"asset {aid!r} has no address", "assets", aid)
-    for zid in p.zones:
+    for zid, z in p.zones.items():
+        if z.flows and z.internal == "allow":
+            yield c.f("zone-flows-unused", f"zone {zid!r} lists flows but allows all internal traffic; set "
+                      "`internal: deny` to enforce them", "zones", zid, "flows")
         if zid not in populated:
             yield c.f("zone-empty", f"zone {zid!r} holds no asset", "zones", zid)
     placed_on: dict[str, list[str]] = defaultdict(list)

@@ -1,204 +1,55 @@
-"""Read plant files: YAML through libyaml's composer, so every value keeps its file, line and column.
+"""Read a plant: one YAML file or a folder, `include:` followed, partial plants merged by id.
 
-PyYAML's C composer builds the node tree fast; we turn nodes into plain Python data ourselves,
-remembering which node each container came from. Nothing is guessed: a duplicate key is a
-problem, not a silent overwrite, and any pydantic error is mapped back to the node it is about.
-`include:` merges further files (design §3); see docs/model.md#splitting-a-plant-over-files.
+Nothing is guessed: a duplicate id across files is a problem that names both places, and any
+pydantic error is mapped back to the file, line and column it is about (see `source.SourceMap`).
+Merge rules and examples: docs/model.md#splitting-a-plant-over-files.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, SequenceNode
 
 from .diagnostics import Location, PlantInvalid, PlantReadError, Problem
 from .plant import Plant
+from .source import SourceMap, build, compose, loc, paused_gc
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - libyaml is part of PyYAML's wheels
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
-STR = "tag:yaml.org,2002:str"
-MERGE = "tag:yaml.org,2002:merge"
 YAML_SUFFIXES = (".yaml", ".yml")
 MAPPING_SECTIONS = ("roles", "zones", "conduits", "assets", "countermeasures")
 LIST_SECTIONS = ("compensations",)
-_scalar_ctor = yaml.constructor.SafeConstructor()
 
 
 @dataclass
-class SourceMap:
-    """Maps data paths (('assets', 'plc-1', 'zone')) back to the file position that produced them."""
+class RawPlant:
+    """A plant as plain data, its source map, and the problems found while reading it."""
 
-    root: Any = None
-    files: list[str] = field(default_factory=list)
-    _nodes: dict[int, tuple[str, Node]] = field(default_factory=dict)
-    _key_origin: dict[int, dict[Any, tuple[str, MappingNode]]] = field(default_factory=dict)
-    _index: dict[int, dict[Any, tuple[Node, Node]]] = field(default_factory=dict)
-    _keep: list[Any] = field(default_factory=list)
-
-    def locate(self, path: Iterable[Any], *, key: bool = False) -> Location | None:
-        """Position of the value at `path` (or of its key, with key=True); skips unknown path parts."""
-        obj = self.root
-        best = self._nodes.get(id(obj))
-        steps = list(path)
-        for i, step in enumerate(steps):
-            last = i == len(steps) - 1
-            if isinstance(obj, dict):
-                if step not in obj:
-                    continue
-                origin = self._key_origin.get(id(obj), {}).get(step) or self._nodes.get(id(obj))
-                child = obj[step]
-                if origin is not None and isinstance(origin[1], MappingNode):
-                    pair = self._pairs(origin[1]).get(step)
-                    if pair is not None:
-                        best = (origin[0], pair[0] if key and last else pair[1])
-            elif isinstance(obj, list):
-                if not isinstance(step, int) or not 0 <= step < len(obj):
-                    continue
-                child = obj[step]
-                here = self._nodes.get(id(obj))
-                if here is not None and isinstance(here[1], SequenceNode) and step < len(here[1].value):
-                    best = (here[0], here[1].value[step])
-            else:
-                break
-            if isinstance(child, dict | list) and id(child) in self._nodes and not (key and last):
-                best = self._nodes[id(child)]
-            obj = child
-        if best is None:
-            return Location(self.files[0], 1, 1) if self.files else None
-        f, node = best
-        return Location(f, node.start_mark.line + 1, node.start_mark.column + 1)
-
-    def _pairs(self, node: MappingNode) -> dict[Any, tuple[Node, Node]]:
-        idx = self._index.get(id(node))
-        if idx is None:
-            idx = {}
-            for k, v in node.value:
-                if isinstance(k, ScalarNode):
-                    idx.setdefault(_scalar(k, ""), (k, v))
-            self._index[id(node)] = idx
-        return idx
-
-
-def _scalar(node: ScalarNode, file: str) -> Any:
-    if node.tag == STR:
-        return node.value
-    ctor = _scalar_ctor.yaml_constructors.get(node.tag)
-    if ctor is None or node.tag.endswith(("binary", "set", "omap", "pairs")):
-        raise PlantReadError(f"unsupported YAML tag {node.tag!r}; plant files use plain YAML values",
-                             _loc(file, node))
-    try:
-        return ctor(_scalar_ctor, node)
-    except (ValueError, yaml.YAMLError) as e:
-        raise PlantReadError(f"cannot read value {node.value!r} as {node.tag.rsplit(':', 1)[-1]}: {e}",
-                             _loc(file, node)) from None
-
-
-def _loc(file: str, node: Node) -> Location:
-    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-class _Builder:
-    """Turns a composed node tree into dicts/lists/scalars, registering every container's node."""
-
-    def __init__(self, sources: SourceMap, problems: list[Problem]) -> None:
-        self.sources = sources
-        self.problems = problems
-        self.nodes = sources._nodes
-
-    def build(self, node: Node, file: str, section: str | None = None) -> Any:
-        """`section` is the top-level key when building its value (to name duplicate assets)."""
-        cls = node.__class__
-        if cls is ScalarNode:
-            return node.value if node.tag == STR else _scalar(node, file)  # type: ignore[arg-type]
-        if cls is SequenceNode:
-            out_list = [
-                v.value if v.__class__ is ScalarNode and v.tag == STR else self.build(v, file)
-                for v in node.value
-            ]
-            self.nodes[id(out_list)] = (file, node)
-            return out_list
-        if cls is MappingNode:
-            if any(k.tag == MERGE for k, _ in node.value):
-                _scalar_ctor.flatten_mapping(node)
-            out: dict[Any, Any] = {}
-            self.nodes[id(out)] = (file, node)
-            top = section == ""
-            for k, v in node.value:
-                if k.__class__ is ScalarNode:
-                    key = k.value if k.tag == STR else _scalar(k, file)
-                else:
-                    raise PlantReadError("a mapping key must be a plain value, not a list or mapping",
-                                         _loc(file, k))
-                if key in out:
-                    self._duplicate(out, key, k, v, file, section)
-                    continue
-                if v.__class__ is ScalarNode and v.tag == STR:
-                    out[key] = v.value
-                else:
-                    out[key] = self.build(v, file, key if top else None)
-            return out
-        raise PlantReadError(f"unexpected YAML node {cls.__name__}", _loc(file, node))  # pragma: no cover
-
-    def _duplicate(self, out: dict[Any, Any], key: Any, knode: Node, vnode: Node, file: str,
-                   section: str | None) -> None:
-        first_k, first_v = self.sources._pairs(self.nodes[id(out)][1])[key]
-        first_loc = _loc(file, first_k)
-        rule, msg = "duplicate-id", f"{key!r} is defined twice in the same mapping (first at line {first_loc.line})"
-        if section == "assets":
-            zones = [_zone_of(n) for n in (first_v, vnode)]
-            if zones[0] != zones[1]:
-                rule = "asset-in-two-zones"
-                msg = (f"asset {key!r} is placed in zone {zones[1]!r} here and in zone {zones[0]!r} "
-                       f"at line {first_loc.line}")
-        self.problems.append(Problem(rule, msg + "; an id is defined once", _loc(file, knode),
-                                     related=(first_loc,)))
-
-
-def _zone_of(node: Node) -> Any:
-    if isinstance(node, MappingNode):
-        for k, v in node.value:
-            if isinstance(k, ScalarNode) and k.value == "zone" and isinstance(v, ScalarNode):
-                return v.value
-    return None
-
-
-def _compose(path: Path, display: str) -> Node | None:
-    try:
-        with open(path, "rb") as fh:
-            return yaml.compose(fh, Loader=_Loader)
-    except FileNotFoundError:
-        raise PlantReadError(f"{display}: no such file") from None
-    except IsADirectoryError:
-        raise PlantReadError(f"{display}: is a folder, expected a YAML file") from None
-    except PermissionError:
-        raise PlantReadError(f"{display}: permission denied") from None
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        what = " ".join(x for x in (e.context, e.problem) if x)
-        raise PlantReadError(f"YAML syntax error: {what}",
-                             Location(display, mark.line + 1, mark.column + 1) if mark else None) from None
-    except yaml.YAMLError as e:
-        raise PlantReadError(f"{display}: not valid YAML ({e})") from None
-    except UnicodeDecodeError as e:
-        raise PlantReadError(f"{display}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    data: dict[str, Any]
+    sources: SourceMap
+    problems: list[Problem]
 
 
 def _display(path: Path) -> str:
     try:
         rel = os.path.relpath(path)
-    except ValueError:  # pragma: no cover - other drive on Windows
+    except ValueError:  # pragma: no cover - another drive on Windows
         return str(path)
-    return rel if not rel.startswith("../../") else str(path)
+    return str(path) if rel.startswith(("../../", "..\\..\\")) else rel
+
+
+def _read_bytes(path: Path, display: str, via: Location | None) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise PlantReadError(f"{'included file ' if via else ''}{display}: no such file", via) from None
+    except IsADirectoryError:
+        raise PlantReadError(f"{display}: is a folder, expected a YAML file", via) from None
+    except PermissionError:
+        raise PlantReadError(f"{display}: permission denied", via) from None
 
 
 def _plant_files(path: Path) -> list[Path]:
@@ -210,15 +61,6 @@ def _plant_files(path: Path) -> list[Path]:
     return [path]
 
 
-@dataclass
-class RawPlant:
-    """A plant as plain data plus its source map and the problems found while reading it."""
-
-    data: dict[str, Any]
-    sources: SourceMap
-    problems: list[Problem]
-
-
 def read_raw(path: str | os.PathLike[str]) -> RawPlant:
     """Read a plant file or folder, following `include:`; raise PlantReadError if it cannot be read."""
     root = Path(path)
@@ -226,152 +68,121 @@ def read_raw(path: str | os.PathLike[str]) -> RawPlant:
         raise PlantReadError(f"{_display(root)}: no such file or folder")
     sources = SourceMap()
     problems: list[Problem] = []
-    builder = _Builder(sources, problems)
     docs: list[tuple[str, dict[str, Any]]] = []
     seen: set[Path] = set()
 
     def visit(p: Path, via: Location | None) -> None:
-        real = p.resolve()
         disp = _display(p)
-        if real in seen:
+        if p.resolve() in seen:
             raise PlantReadError(f"{disp} is included twice (or includes itself)", via)
-        seen.add(real)
-        if not p.exists():
-            raise PlantReadError(f"included file {disp}: no such file or folder", via)
-        node = _compose(p, disp)
+        seen.add(p.resolve())
+        text = _read_bytes(p, disp, via)
+        node = compose(text, disp)
         sources.files.append(disp)
+        sources.texts[disp] = text
         if node is None:
-            raise PlantReadError(f"{disp}: file is empty; expected a mapping such as `zonewarden: 1`")
+            raise PlantReadError(f"{disp}: file is empty; expected a mapping such as `zonewarden: 1`", via)
         if not isinstance(node, MappingNode):
             raise PlantReadError("the top level of a plant file must be a mapping of sections "
-                                 "(zonewarden, plant, zones, ...)", _loc(disp, node))
-        data = builder.build(node, disp, "")
+                                 "(zonewarden, plant, zones, ...)", loc(disp, node))
+        with paused_gc():
+            data = build(node, disp, problems, "")
         docs.append((disp, data))
-        inc = data.get("include", [])
-        if isinstance(inc, str):
-            inc = [inc]
-        if not isinstance(inc, list):
-            raise PlantReadError("`include` is a list of file or folder paths",
-                                 sources.locate(["include"]) if len(docs) == 1 else None)
-        for j, item in enumerate(inc):
-            here = _item_location(sources, data, j)
-            if not isinstance(item, str):
-                raise PlantReadError("`include` entries are file or folder paths", here)
-            for f in _plant_files(p.parent / item) if (p.parent / item).exists() else [p.parent / item]:
-                visit(f, here)
+        for item, where in _includes(node, disp, data):
+            target = p.parent / item
+            for f in _plant_files(target) if target.exists() else [target]:
+                visit(f, where)
 
     for f in _plant_files(root):
         visit(f, None)
     data = docs[0][1] if len(docs) == 1 else _merge(docs, sources, problems)
     sources.root = data
-    sources._keep.append(data)
     return RawPlant(data, sources, problems)
 
 
-def _item_location(sources: SourceMap, data: dict[str, Any], j: int) -> Location | None:
+def _includes(node: MappingNode, file: str, data: dict[str, Any]) -> list[tuple[str, Location]]:
     inc = data.get("include")
-    if id(inc) in sources._nodes:
-        f, node = sources._nodes[id(inc)]
-        if isinstance(node, SequenceNode) and j < len(node.value):
-            return _loc(f, node.value[j])
-    if id(data) in sources._nodes:
-        f, node = sources._nodes[id(data)]
-        return _loc(f, node)
-    return None
+    if inc is None:
+        return []
+    _, vnode = next((k, v) for k, v in node.value if getattr(k, "value", None) == "include")
+    if isinstance(inc, str):
+        return [(inc, loc(file, vnode))]
+    if not isinstance(inc, list) or not isinstance(vnode, SequenceNode):
+        raise PlantReadError("`include` is a list of file or folder paths", loc(file, vnode))
+    out = []
+    for item, n in zip(inc, vnode.value, strict=True):
+        if not isinstance(item, str):
+            raise PlantReadError("`include` entries are file or folder paths", loc(file, n))
+        out.append((item, loc(file, n)))
+    return out
 
 
-def _merge(docs: list[tuple[str, dict[str, Any]]], sources: SourceMap,
-           problems: list[Problem]) -> dict[str, Any]:
-    """Merge partial plants: sections of ids by id, lists by concatenation, the rest defined once."""
+def _merge(docs: list[tuple[str, dict[str, Any]]], sources: SourceMap, problems: list[Problem]) -> dict[str, Any]:
+    """Merge partial plants: sections of ids by id, lists by concatenation, everything else defined once."""
     merged: dict[str, Any] = {}
-    origin: dict[Any, tuple[str, MappingNode]] = {}
-    sources._key_origin[id(merged)] = origin
+
+    def twice(what: str, path: tuple[Any, ...], file: str, first_path: tuple[Any, ...]) -> None:
+        first = sources.locate(first_path, key=True)
+        here = _here(sources, file, path)
+        problems.append(Problem("duplicate-id", f"{what} is defined in more than one file"
+                                + (f" (first in {first})" if first else "") + "; define it once",
+                                here, related=(first,) if first else ()))
+
     for file, data in docs:
-        node = sources._nodes[id(data)][1]
         for key, value in data.items():
-            if key in MAPPING_SECTIONS and isinstance(value, dict):
-                _merge_ids(merged, origin, key, value, file, node, sources, problems)
-            elif key in LIST_SECTIONS and isinstance(value, list):
-                merged.setdefault(key, [])
-                if isinstance(merged[key], list):
-                    merged[key].extend(value)
-                origin.setdefault(key, (file, node))
-            elif key == "risk" and isinstance(value, dict) and isinstance(merged.get("risk"), dict):
-                _merge_risk(merged, value, file, sources, problems)
-            elif key == "include" or (key == "zonewarden" and key in merged and merged[key] == value):
+            if key == "include" or (key == "zonewarden" and merged.get(key) == value):
                 continue
+            if key in MAPPING_SECTIONS and isinstance(value, dict) and isinstance(merged.get(key, {}), dict):
+                section = merged.setdefault(key, {})
+                for ident, body in value.items():
+                    if ident in section:
+                        _duplicate_id(sources, problems, key, ident, body, section[ident], file)
+                    else:
+                        section[ident] = body
+                        sources.ids[(key, ident)] = file
+            elif key in LIST_SECTIONS and isinstance(value, list) and isinstance(merged.get(key, []), list):
+                merged.setdefault(key, []).extend(value)
+                sources.items.setdefault((key,), []).extend((file, j) for j in range(len(value)))
+            elif key == "risk" and isinstance(value, dict) and isinstance(merged.get(key, {}), dict):
+                risk = merged.setdefault("risk", {})
+                for k, v in value.items():
+                    if k == "scenarios" and isinstance(v, list) and isinstance(risk.get(k, []), list):
+                        risk.setdefault(k, []).extend(v)
+                        sources.items.setdefault(("risk", "scenarios"), []).extend((file, j) for j in range(len(v)))
+                    elif k in risk:
+                        twice(f"risk.{k}", ("risk", k), file, ("risk", k))
+                    else:
+                        risk[k] = v
+                        sources.keys[("risk", k)] = file
+                sources.keys.setdefault(("risk",), file)
             elif key in merged:
-                first = sources.locate([key])
-                problems.append(Problem(
-                    "duplicate-id", f"section {key!r} is defined in more than one file"
-                    + (f" (first in {first.file}:{first.line})" if first else "")
-                    + "; define it once", _key_loc(sources, file, node, key), related=(first,) if first else ()))
+                twice(f"section {key!r}", (key,), file, (key,))
             else:
                 merged[key] = value
-                origin[key] = (file, node)
-                if key == "risk" and isinstance(value, dict):
-                    merged[key] = dict(value)
-                    sources._key_origin[id(merged[key])] = {k: (file, sources._nodes[id(value)][1])
-                                                             for k in value}
-                    if isinstance(value.get("scenarios"), list):
-                        merged[key]["scenarios"] = list(value["scenarios"])
-                    sources._keep.append(value)
+                sources.keys[(key,)] = file
     return merged
 
 
-def _key_loc(sources: SourceMap, file: str, node: MappingNode, key: Any) -> Location | None:
-    pair = sources._pairs(node).get(key)
-    return _loc(file, pair[0]) if pair else None
+def _here(sources: SourceMap, file: str, path: tuple[Any, ...]) -> Location | None:
+    """Position of `path` in one given file (not where the merged plant says it comes from)."""
+    single = SourceMap(files=[file], texts={file: sources.texts[file]})
+    return single.locate(path, key=True)
 
 
-def _merge_ids(merged: dict[str, Any], origin: dict[Any, tuple[str, MappingNode]], key: str,
-               value: dict[str, Any], file: str, node: MappingNode, sources: SourceMap,
-               problems: list[Problem]) -> None:
-    section = merged.get(key)
-    if section is None:
-        section = merged[key] = {}
-        sources._key_origin[id(section)] = {}
-        origin[key] = (file, node)
-        sources._keep.append(value)
-    if not isinstance(section, dict):
+def _duplicate_id(sources: SourceMap, problems: list[Problem], section: str, ident: Any, body: Any,
+                  first_body: Any, file: str) -> None:
+    first = sources.locate((section, ident), key=True)
+    here = _here(sources, file, (section, ident))
+    where = f" (first in {first})" if first else ""
+    kind = "countermeasure" if section == "countermeasures" else section[:-1]
+    if section == "assets" and isinstance(body, dict) and isinstance(first_body, dict) \
+            and body.get("zone") != first_body.get("zone"):
+        problems.append(Problem("asset-in-two-zones", f"asset {ident!r} is placed in zone {body.get('zone')!r} here "
+                                f"and in zone {first_body.get('zone')!r}{where}; an asset belongs to one zone",
+                                here, related=(first,) if first else ()))
         return
-    sec_origin = sources._key_origin[id(section)]
-    vnode = sources._nodes[id(value)][1]
-    for ident, body in value.items():
-        if ident in section:
-            first = sources.locate([key, ident], key=True)
-            here = _key_loc(sources, file, vnode, ident)  # type: ignore[arg-type]
-            rule, what = "duplicate-id", f"{key[:-1] if key != 'countermeasures' else 'countermeasure'} id"
-            if key == "assets" and isinstance(body, dict) and isinstance(section[ident], dict) \
-                    and body.get("zone") != section[ident].get("zone"):
-                rule = "asset-in-two-zones"
-                msg = (f"asset {ident!r} is placed in zone {body.get('zone')!r} here and in zone "
-                       f"{section[ident].get('zone')!r} in {first.file}:{first.line}" if first else "")
-            else:
-                msg = f"{what} {ident!r} is defined again" + (f" (first in {first})" if first else "")
-            problems.append(Problem(rule, msg + "; an id is defined once", here,
-                                    related=(first,) if first else ()))
-            continue
-        section[ident] = body
-        sec_origin[ident] = (file, vnode)  # type: ignore[assignment]
-
-
-def _merge_risk(merged: dict[str, Any], value: dict[str, Any], file: str, sources: SourceMap,
-                problems: list[Problem]) -> None:
-    risk = merged["risk"]
-    rnode = sources._nodes[id(value)][1]
-    rorigin = sources._key_origin.setdefault(id(risk), {})
-    for k, v in value.items():
-        if k == "scenarios" and isinstance(v, list) and isinstance(risk.get("scenarios"), list):
-            risk["scenarios"].extend(v)
-        elif k in risk:
-            first = sources.locate(["risk", k], key=True)
-            problems.append(Problem("duplicate-id", f"risk.{k} is defined in more than one file"
-                                    + (f" (first in {first})" if first else "") + "; define it once",
-                                    _key_loc(sources, file, rnode, k), related=(first,) if first else ()))
-        else:
-            risk[k] = v
-            rorigin[k] = (file, rnode)  # type: ignore[assignment]
+    problems.append(Problem("duplicate-id", f"{kind} id {ident!r} is defined again{where}; an id is defined once",
+                            here, related=(first,) if first else ()))
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -435,7 +246,8 @@ def validate_raw(raw: RawPlant) -> Plant:
                 "format-version", f"format version {raw.data['zonewarden']!r} is not supported; "
                 "this zonewarden reads `zonewarden: 1`", raw.sources.locate(["zonewarden"]), ("zonewarden",)))
     try:
-        plant = Plant.model_validate(raw.data)
+        with paused_gc():
+            plant = Plant.model_validate(raw.data)
     except ValidationError as e:
         for err in e.errors(include_url=False):
             if tuple(err["loc"]) == ("zonewarden",) and any(p.rule == "format-version" for p in problems):

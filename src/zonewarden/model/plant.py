@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from . import vocabulary as V
-from .sl import SLError, SLVector
+from .sl import SLError, SLVector, sl_json_schema
 
 FORMAT_VERSION = 1
 
@@ -92,7 +92,8 @@ SLTarget = Annotated[
     Any,
     PlainValidator(_sl_target),
     PlainSerializer(lambda v: v if v == "auto" else v.as_list()),
-    WithJsonSchema({"anyOf": [{"const": "auto"}, {"$ref": "#/$defs/SLVector"}]}),
+    WithJsonSchema({"anyOf": [{"const": "auto"}, sl_json_schema()],
+                    "description": "'auto' (derived from risk) or an SL vector."}),
 ]
 
 Level = Annotated[int, BeforeValidator(_reject_bool), Field(ge=1)]
@@ -283,7 +284,7 @@ class Plant(Strict):
     compensations: list[Compensation] = []
     risk: Risk | None = None
 
-    _sources: Any = PrivateAttr(None)  # model.load.SourceMap: positions for findings
+    _sources: Any = PrivateAttr(None)  # model.source.SourceMap: positions for findings
 
 
 def json_schema() -> dict[str, Any]:

@@ -177,14 +177,19 @@ class SLVector:
     def __get_pydantic_json_schema__(
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        level = {"type": "integer", "minimum": MIN_SL, "maximum": MAX_SL}
-        return {
-            "description": "Security level 0-4 for all seven FRs, a list of 7 in FR order "
-            "(IAC UC SI DC RDF TRE RA), or a mapping by FR name.",
-            "anyOf": [
-                level,
-                {"type": "array", "items": level, "minItems": 7, "maxItems": 7},
-                {"type": "object", "properties": {fr: level for fr in FRS}, "required": list(FRS),
-                 "additionalProperties": False},
-            ],
-        }
+        return sl_json_schema()
+
+
+def sl_json_schema() -> dict[str, Any]:
+    """JSON Schema of every form an SL vector may take in a plant file."""
+    level = {"type": "integer", "minimum": MIN_SL, "maximum": MAX_SL}
+    return {
+        "description": "Security level 0-4 for all seven FRs, a list of 7 in FR order "
+        "(IAC UC SI DC RDF TRE RA), or a mapping by FR name.",
+        "anyOf": [
+            level,
+            {"type": "array", "items": level, "minItems": 7, "maxItems": 7},
+            {"type": "object", "properties": {fr: level for fr in FRS}, "required": list(FRS),
+             "additionalProperties": False},
+        ],
+    }

@@ -1,0 +1,207 @@
+"""YAML text to plain data, and plain-data paths back to file positions.
+
+libyaml's composer (PyYAML's CSafeLoader) builds a node tree with line and column on every node;
+we turn it into dicts, lists and scalars ourselves (leaner than PyYAML's constructor, and a
+duplicate key is a problem, not a silent overwrite) and then let the tree go. Positions are
+needed only for findings, so `SourceMap.locate` composes a file again from the bytes we kept,
+on first use: a clean plant pays nothing for them in time, memory or garbage collection.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .diagnostics import Location, PlantReadError, Problem
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - libyaml ships in PyYAML's wheels
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+STR = "tag:yaml.org,2002:str"
+MERGE = "tag:yaml.org,2002:merge"
+_scalar_ctor = yaml.constructor.SafeConstructor()
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large, acyclic tree of new objects.
+
+    Otherwise every generation-0 pass re-scans the hundreds of thousands of nodes just made; on
+    a 20,000-asset plant that is most of the load time (benchmarks/bench_check.py).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def loc(file: str, node: Node) -> Location:
+    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def compose(text: bytes, display: str) -> Node | None:
+    """Compose one YAML document; any YAML error becomes a PlantReadError naming file, line, column."""
+    try:
+        with paused_gc():
+            return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        what = " ".join(x for x in (e.context, e.problem) if x)
+        raise PlantReadError(f"YAML syntax error: {what}",
+                             Location(display, mark.line + 1, mark.column + 1) if mark else None) from None
+    except yaml.reader.ReaderError as e:
+        raise PlantReadError(f"{display}: not UTF-8 text (byte {e.character!r} at offset {e.position}: {e.reason})"
+                             ) from None
+    except yaml.YAMLError as e:
+        raise PlantReadError(f"{display}: not valid YAML ({e})") from None
+
+
+def scalar(node: ScalarNode, file: str) -> Any:
+    if node.tag == STR:
+        return node.value
+    ctor = _scalar_ctor.yaml_constructors.get(node.tag)
+    if ctor is None or node.tag.endswith(("binary", "set", "omap", "pairs")):
+        raise PlantReadError(f"unsupported YAML tag {node.tag!r}; plant files use plain YAML values", loc(file, node))
+    try:
+        return ctor(_scalar_ctor, node)
+    except (ValueError, yaml.YAMLError) as e:
+        raise PlantReadError(f"cannot read value {node.value!r} as {node.tag.rsplit(':', 1)[-1]}: {e}",
+                             loc(file, node)) from None
+
+
+def _flatten(node: MappingNode) -> None:
+    if any(k.tag == MERGE for k, _ in node.value):
+        _scalar_ctor.flatten_mapping(node)
+
+
+def build(node: Node, file: str, problems: list[Problem], section: str | None = None) -> Any:
+    """Plain data from a node tree; duplicate keys become problems. `section`: the top-level key."""
+    cls = node.__class__
+    if cls is ScalarNode:
+        return node.value if node.tag == STR else scalar(node, file)  # type: ignore[arg-type]
+    if cls is SequenceNode:
+        return [v.value if v.__class__ is ScalarNode and v.tag == STR else build(v, file, problems)
+                for v in node.value]
+    if cls is MappingNode:
+        _flatten(node)  # type: ignore[arg-type]
+        out: dict[Any, Any] = {}
+        top = section == ""
+        for k, v in node.value:
+            if k.__class__ is not ScalarNode:
+                raise PlantReadError("a mapping key must be a plain value, not a list or mapping", loc(file, k))
+            key = k.value if k.tag == STR else scalar(k, file)
+            if key in out:
+                problems.append(_duplicate(node, key, k, v, file, section))  # type: ignore[arg-type]
+            elif v.__class__ is ScalarNode and v.tag == STR:
+                out[key] = v.value
+            else:
+                out[key] = build(v, file, problems, key if top else None)
+        return out
+    raise PlantReadError(f"unexpected YAML node {cls.__name__}", loc(file, node))  # pragma: no cover
+
+
+def _duplicate(node: MappingNode, key: Any, knode: Node, vnode: Node, file: str, section: str | None) -> Problem:
+    first_k, first_v = next((k, v) for k, v in node.value if isinstance(k, ScalarNode) and scalar(k, file) == key)
+    first = loc(file, first_k)
+    rule, msg = "duplicate-id", f"{key!r} is defined twice in the same mapping (first at line {first.line})"
+    if section == "assets":
+        zones = [_zone_of(n) for n in (first_v, vnode)]
+        if zones[0] != zones[1]:
+            rule = "asset-in-two-zones"
+            msg = f"asset {key!r} is placed in zone {zones[1]!r} here and in zone {zones[0]!r} at line {first.line}"
+    return Problem(rule, msg + "; an id is defined once", loc(file, knode), related=(first,))
+
+
+def _zone_of(node: Node) -> Any:
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            if isinstance(k, ScalarNode) and k.value == "zone" and isinstance(v, ScalarNode):
+                return v.value
+    return None
+
+
+@dataclass
+class SourceMap:
+    """Maps data paths such as ('assets', 'plc-1', 'zone') back to the file position that produced them.
+
+    `texts` keeps each file's bytes; merged plants record which file each id or list item came
+    from (`ids`, `items`, `keys`), so a path is first resolved to (file, path in that file).
+    """
+
+    root: Any = None
+    files: list[str] = field(default_factory=list)
+    texts: dict[str, bytes] = field(default_factory=dict)
+    ids: dict[tuple[str, Any], str] = field(default_factory=dict)
+    items: dict[tuple[str, ...], list[tuple[str, int]]] = field(default_factory=dict)
+    keys: dict[tuple[str, ...], str] = field(default_factory=dict)
+    _trees: dict[str, Node | None] = field(default_factory=dict, repr=False)
+    _pairs_cache: dict[int, dict[Any, tuple[Node, Node]]] = field(default_factory=dict, repr=False)
+
+    def locate(self, path: Iterable[Any], *, key: bool = False) -> Location | None:
+        """Position of the value at `path` (or of its key, with key=True); unknown path parts are skipped."""
+        if not self.files:
+            return None
+        file, steps = self._resolve(list(path))
+        node = self._tree(file)
+        if node is None:
+            return Location(file, 1, 1)
+        best: Node = node
+        for i, step in enumerate(steps):
+            last = i == len(steps) - 1
+            if isinstance(node, MappingNode):
+                pair = self._pairs(node, file).get(step)
+                if pair is None:
+                    continue
+                node = pair[1]
+                best = pair[0] if key and last else node
+            elif isinstance(node, SequenceNode):
+                if not isinstance(step, int) or not 0 <= step < len(node.value):
+                    continue
+                best = node = node.value[step]
+            else:
+                break
+        return loc(file, best)
+
+    def _resolve(self, p: list[Any]) -> tuple[str, list[Any]]:
+        """Which file a path of the merged plant comes from, and the path inside that file."""
+        default = self.files[0]
+        if len(self.files) == 1 or not p:
+            return default, p
+        for n in (2, 1):
+            prefix = tuple(p[:n])
+            if prefix in self.items and len(p) > n and isinstance(p[n], int) and 0 <= p[n] < len(self.items[prefix]):
+                f, j = self.items[prefix][p[n]]
+                return f, [*prefix, j, *p[n + 1:]]
+        if len(p) >= 2 and (p[0], p[1]) in self.ids:
+            return self.ids[(p[0], p[1])], p
+        for n in (2, 1):
+            if tuple(p[:n]) in self.keys:
+                return self.keys[tuple(p[:n])], p
+        return default, p
+
+    def _tree(self, file: str) -> Node | None:
+        if file not in self._trees:
+            self._trees[file] = compose(self.texts[file], file) if file in self.texts else None
+        return self._trees[file]
+
+    def _pairs(self, node: MappingNode, file: str) -> dict[Any, tuple[Node, Node]]:
+        idx = self._pairs_cache.get(id(node))
+        if idx is None:
+            _flatten(node)
+            idx = {}
+            for k, v in node.value:
+                if isinstance(k, ScalarNode):
+                    idx.setdefault(scalar(k, file), (k, v))
+            self._pairs_cache[id(node)] = idx
+        return idx

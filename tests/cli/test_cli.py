@@ -1,0 +1,145 @@
+"""The command line as a user meets it: exit codes, formats, and no traceback on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from zonewarden.cli import app
+
+from ..conftest import EXAMPLE
+
+runner = CliRunner()
+
+
+def zw(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real console entry point in a subprocess (what a user's shell does)."""
+    return subprocess.run([sys.executable, "-m", "zonewarden.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, "COLUMNS": "200"})
+
+
+def test_example_plant_checks_clean():
+    res = zw("check", str(EXAMPLE))
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "0 errors, 0 warnings" in res.stdout
+
+
+def test_json_and_sarif_outputs(plant_file):
+    path = plant_file("zones:\n  z: {name: Z, level: 1, kind: control, networks: [10.0.0.0/24]}\n"
+                      "assets:\n  a: {zone: z, type: embedded_device, addresses: [10.1.0.1]}\n")
+    res = runner.invoke(app, ["check", str(path), "--format", "json"])
+    assert res.exit_code == 1
+    doc = json.loads(res.output)
+    assert doc["summary"] == {"error": 1, "warning": 0}
+    [f] = doc["findings"]
+    text = path.read_text()
+    line = text[: text.index("10.1.0.1")].count("\n") + 1
+    column = text.index("10.1.0.1") - text.rfind("\n", 0, text.index("10.1.0.1"))
+    assert (f["rule"], f["line"], f["column"], f["requirement"]) == ("address-outside-zone", line, column, "SR 5.1")
+    assert f["id"] == "check:address-outside-zone:assets/a/addresses/0"
+
+    res = runner.invoke(app, ["check", str(path), "--format", "sarif"])
+    sarif = json.loads(res.output)
+    assert sarif["version"] == "2.1.0"
+    run = sarif["runs"][0]
+    [result] = run["results"]
+    assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "address-outside-zone"
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (region["startLine"], region["startColumn"]) == (line, column)
+    assert result["level"] == "error"
+
+
+def test_output_file_is_written(tmp_path, plant_file):
+    path = plant_file("zones:\n  z: {name: Z, level: 1, kind: control}\n")
+    target = tmp_path / "out" / "findings.sarif"
+    res = runner.invoke(app, ["check", str(path), "--format", "sarif", "-o", str(target)])
+    assert res.exit_code == 0
+    assert json.loads(target.read_text())["runs"][0]["results"][0]["ruleId"] == "zone-empty"
+
+
+@pytest.mark.parametrize(
+    ("content", "expect"),
+    [(None, "no such file"), ("zones: [\n", "YAML syntax error"), ("a: \xff\n", "not UTF-8")],
+)
+def test_unreadable_input_exits_2_with_one_message(tmp_path, content, expect):
+    path = tmp_path / "p.yaml"
+    if content is not None:
+        path.write_bytes(content.encode("latin-1"))
+    res = zw("check", str(path))
+    assert res.returncode == 2
+    assert expect in res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
+    assert res.stderr.startswith("error:") and res.stderr.count("\nerror") == 0
+
+
+def test_bad_option_values_exit_2():
+    assert zw("catalog", "--part", "9-9").returncode == 2
+    assert zw("catalog", "--sl", "7").returncode == 2
+    assert zw("catalog", "--fr", "XYZ").returncode == 2
+    assert zw("catalog", "--type", "toaster").returncode == 2
+    assert zw("check", "x", "--format", "xml").returncode == 2
+
+
+def test_schema_is_valid_and_accepts_the_example():
+    res = runner.invoke(app, ["schema"])
+    schema = json.loads(res.output)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    for f in sorted(EXAMPLE.rglob("*.yaml")):
+        # JSON round trip: YAML 1.1 reads 2026-01-31 as a date; editors (YAML 1.2) see a string
+        doc = json.loads(json.dumps(yaml.load(f.read_text(), Loader=yaml.CSafeLoader), default=str))
+        if "zonewarden" in doc:
+            errors = list(validator.iter_errors(doc))
+            assert not errors, [e.message for e in errors[:3]]
+
+
+def test_init_copies_the_example_and_refuses_to_overwrite(tmp_path):
+    target = tmp_path / "myplant"
+    res = runner.invoke(app, ["init", str(target)])
+    assert res.exit_code == 0, res.output
+    assert (target / "plant.yaml").exists()
+    assert runner.invoke(app, ["check", str(target)]).exit_code == 0
+    again = runner.invoke(app, ["init", str(target)])
+    assert again.exit_code == 2
+    assert "already exists" in again.output
+
+
+def test_catalog_counts_by_level():
+    counts = {}
+    for sl in (1, 2, 3, 4):
+        res = runner.invoke(app, ["catalog", "--part", "3-3", "--sl", str(sl), "--format", "json"])
+        counts[sl] = len(json.loads(res.output))
+    assert counts == {1: 37, 2: 60, 3: 91, 4: 100}
+    items = json.loads(runner.invoke(app, ["catalog", "--part", "3-3", "--format", "json"]).output)
+    assert len(items) == 100
+    assert {"id", "part", "fr", "title", "level", "types"} <= set(items[0])
+
+
+def test_catalog_filters_by_fr_and_type():
+    items = json.loads(runner.invoke(app, ["catalog", "--part", "4-2", "--sl", "1", "--type", "EDR", "--fr", "FR 3",
+                                           "--format", "json"]).output)
+    ids = {i["id"] for i in items}
+    assert {"CR 3.1", "EDR 3.2", "EDR 3.10", "EDR 3.14"} <= ids
+    assert not {"HDR 3.2", "CR 3.8", "CR 3.1 RE 1"} & ids
+    assert all(i["fr"] == "SI" and "embedded_device" in i["types"] for i in items)
+
+
+def test_catalog_edition_switch_moves_sr_3_4():
+    res = runner.invoke(app, ["catalog", "--part", "3-3", "--sl", "1", "--edition", "2013", "--format", "json"])
+    ids = {i["id"] for i in json.loads(res.output)}
+    assert "SR 3.4" in ids and len(ids) == 38
+    assert runner.invoke(app, ["catalog", "--edition", "1999"]).exit_code == 2
+
+
+def test_table_output_on_a_terminal_width():
+    res = zw("catalog", "--part", "3-2")
+    assert res.returncode == 0
+    assert "ZCR 5.6" in res.stdout and "32 items" in res.stdout

@@ -1,0 +1,15 @@
+"""The names scripts may import from `zonewarden`; changing them is a deliberate act."""
+
+import zonewarden
+
+EXPECTED = [
+    "FRS", "Catalog", "CheckResult", "Finding", "Location", "Plant", "PlantInvalid", "PlantReadError", "Problem",
+    "Requirement", "SLVector", "__version__", "check_plant", "check_raw", "json_schema", "load_catalog",
+    "load_plant", "read_raw",
+]
+
+
+def test_public_api_is_locked():
+    assert zonewarden.__all__ == EXPECTED
+    for name in EXPECTED:
+        assert hasattr(zonewarden, name), name
