@@ -1,0 +1,1 @@
+"""The web app: FastAPI, server-rendered pages, roles, approvals, audit trail (design §6)."""
