@@ -22,13 +22,17 @@ from rich.console import Console
 from . import __version__
 from .analysis.checks import RULES, check_raw
 from .analysis.findings import severity_rank
-from .model.diagnostics import PlantReadError
+from .analysis.assess import assess as run_assessment
+from .model.diagnostics import PlantInvalid, PlantReadError
+from .model.tracking import default_path, load_tracking
 from .model.load import read_raw
 from .model.plant import json_schema
 from .model.sl import FRS
+from .render.assessment import assessment_json, explain_json, print_explain, print_summary, print_zone
 from .render.catalog import catalog_json, catalog_table
 from .render.findings import findings_json, print_findings, sarif
 from .render.output import to_json, write_atomic
+from .render.tracking import seed_tracking
 from .standard.catalog import COMPONENT_TYPES, DEFAULT_EDITION, PARTS, TYPE_PREFIX, load_catalog
 
 app = typer.Typer(
@@ -40,6 +44,8 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 out = Console(soft_wrap=False)
+if not out.is_terminal and "COLUMNS" not in os.environ:
+    out = Console(soft_wrap=False, width=120)  # logs and pipes: wide enough for an SL-vector table
 err = Console(stderr=True)
 EXAMPLE = "fill-finish"
 
@@ -53,6 +59,15 @@ class CheckFormat(StrEnum):
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class Severity(StrEnum):
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+    never = "never"
 
 
 class FailOn(StrEnum):
@@ -110,6 +125,91 @@ def check(
         threshold = severity_rank(fail_on.value)
         if any(severity_rank(f.severity) >= threshold for f in result.findings):
             raise typer.Exit(1)
+
+
+def _load_checked(plant: Path):
+    """Read a plant for an analysis: unreadable or failing the format/semantic errors -> exit 2."""
+    try:
+        raw = read_raw(plant)
+    except PlantReadError as e:
+        fail(str(e))
+    result = check_raw(raw)
+    errors = [f for f in result.findings if f.severity == "error"]
+    if errors or result.plant is None:
+        for f in errors[:20]:
+            err.print(f"{f.location}: {f.rule}: {f.message}" if f.location else f.message, highlight=False,
+                      markup=False, soft_wrap=True)
+        fail(f"{plant} has {len(errors)} error(s); `zonewarden check {plant}` lists them. Fix them first.")
+    return result.plant
+
+
+def _load_tracking(plant: Path, tracking: Path | None):
+    path = tracking or default_path(plant)
+    if tracking is None and not path.exists():
+        return None, None
+    try:
+        doc, _ = load_tracking(path)
+    except PlantReadError as e:
+        fail(str(e))
+    except PlantInvalid as e:
+        for p in e.problems:
+            err.print(f"{p.location}: {p.rule}: {p.message}", highlight=False, markup=False, soft_wrap=True)
+        fail(f"{path}: the tracking file is not valid (see above)")
+    return doc, str(path)
+
+
+@app.command()
+def assess(
+    plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
+    zone: Annotated[str | None, typer.Option(help="Every requirement of one zone, and why it is met or not.")] = None,
+    explain: Annotated[str | None, typer.Option(help="One requirement across zones, e.g. 'SR 1.1 RE 1'.")] = None,
+    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")] = None,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
+    fail_on: Annotated[Severity, typer.Option(help="Lowest severity of an open gap or finding that makes the exit "
+                                              "status 1.")] = Severity.never,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON to this file.")] = None,
+) -> None:
+    """SL-T from risk, SL-C of components, SL-A of zones and conduits, and every gap with who must act."""
+    p = _load_checked(plant)
+    doc, tpath = _load_tracking(plant, tracking)
+    result = run_assessment(p, doc, tracking_file=tpath)
+    catalog = load_catalog()
+    if zone is not None and zone not in p.zones:
+        fail(f"--zone {zone!r}: no such zone; zones: {', '.join(p.zones)}")
+    if explain is not None and (catalog.find(explain) is None or catalog.find(explain).part != "3-3"):
+        fail(f"--explain {explain!r}: expected a 62443-3-3 requirement id such as 'SR 1.1' or 'SR 5.2 RE 1'")
+    if format is ListFormat.json or output is not None:
+        data = explain_json(result, explain, catalog) if explain else assessment_json(result, zone=zone)
+        emit(to_json(data), output)
+    if format is ListFormat.table:
+        if explain:
+            print_explain(out, result, explain, catalog)
+        elif zone:
+            print_zone(out, result, next(z for z in result.zones if z.id == zone), catalog)
+        else:
+            print_summary(out, result)
+    if fail_on is not Severity.never and result.open_at_or_above(fail_on.value):
+        raise typer.Exit(1)
+
+
+track_app = typer.Typer(help="The tracking file: statuses of findings that survive re-runs.", no_args_is_help=True)
+app.add_typer(track_app, name="track")
+
+
+@track_app.command("init")
+def track_init(
+    plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
+    tracking: Annotated[Path | None, typer.Option(help="Where to write (default: tracking.yaml beside the plant).")]
+    = None,
+) -> None:
+    """Seed a tracking file with every current gap and finding, status open."""
+    p = _load_checked(plant)
+    path = tracking or default_path(plant)
+    if path.exists():
+        fail(f"{path} already exists; edit it, or remove it to seed a new one")
+    result = run_assessment(p)
+    write_atomic(path, seed_tracking(result))
+    out.print(f"wrote {path}: {len(result.gaps) + len(result.findings)} entries, status open")
 
 
 @app.command()

@@ -183,8 +183,8 @@ class Capability(Strict):
 
     @model_validator(mode="after")
     def _something(self) -> Capability:
-        if self.sl is None and not self.meets:
-            raise ValueError("a capability gives `sl`, `meets`, or both")
+        if self.sl is None and not self.meets and not self.certificate:
+            raise ValueError("a capability gives `sl`, a `certificate` or a `meets` list")
         return self
 
 
@@ -265,10 +265,31 @@ class Scenario(Strict):
         min_length=1, description="Consequence per category; risk uses the worst.")
 
 
+class Bands(Strict):
+    """Where the risk bands above tolerable start; medium starts just above `tolerable`."""
+
+    high: Level | None = Field(None, description="Lowest risk in the high band (default: half the largest risk).")
+    critical: Level | None = Field(None, description="Lowest risk in the critical band (default: 80% of the largest).")
+
+
+class BandSL(Strict):
+    """The SL a scenario asks of the FRs it touches, by its risk band (design §4 default 1/2/3/4)."""
+
+    tolerable: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = 1
+    medium: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = 2
+    high: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = 3
+    critical: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = 4
+
+
 class Risk(Strict):
     matrix: Matrix = Matrix()
     tolerable: Level = Field(description="Highest acceptable risk (likelihood x worst consequence).")
     baseline: SLVector = Field(SLVector.uniform(1), description="SL-T of an FR that no scenario raises.")
+    bands: Bands = Field(Bands(), description="Where the high and critical risk bands start.")
+    band_sl: BandSL = Field(BandSL(), description="SL asked of the touched FRs per risk band.")
+    residual_credit: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=9)] = Field(
+        2, description="Likelihood levels a scenario drops when the zone satisfies every requirement that "
+        "mitigates its techniques (pro rata for some).")
     scenarios: list[Scenario] = []
 
 

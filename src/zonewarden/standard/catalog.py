@@ -90,6 +90,20 @@ def normalize_id(text: str) -> str:
     return t
 
 
+def system_counterpart(rid: str, catalog: Catalog) -> str | None:
+    """The 3-3 id a requirement stands for in a zone: SR ids as they are, CR/EDR/HDR/NDR/SAR x.y [RE n] as SR x.y [RE n].
+
+    Design §4: a 4-2 id stands for its 3-3 counterpart, so a compensation or a `meets:` list may
+    name either. None when there is no 3-3 item of that number (CR 1.14, EDR 3.14, ...).
+    """
+    canon = normalize_id(rid)
+    m = re.fullmatch(r"(SR|CR|SAR|EDR|HDR|NDR) (\d+\.\d+(?: RE \d+)?)", canon)
+    if not m:
+        return None
+    sr = f"SR {m.group(2)}"
+    return sr if catalog.find(sr) is not None else None
+
+
 class Catalog:
     """All parts, indexed by canonical id; filtered views for a level, an FR and a component type."""
 

@@ -1,0 +1,199 @@
+"""`zonewarden assess`: risk to SL-T, capability SL-C, achieved SL-A, gaps and findings, in one object.
+
+The steps of design §4 in order: judge compensations; SL-C of every asset; which 3-3 requirement
+is satisfied where, and SL-A; SL-T (declared, or derived from risk); gaps; residual risk; the
+tracking file's statuses on every finding. Every face renders this one `Assessment`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..model.plant import Plant
+from ..model.sl import SLVector
+from ..model.tracking import Tracking
+from ..standard.attack import Attack, load_attack
+from ..standard.catalog import Catalog, load_catalog
+from .achieved import (
+    RequirementState,
+    achieved,
+    conduit_requirements,
+    coverage,
+    requirement_state,
+    system_requirements,
+)
+from .capability import AssetCapability, capabilities
+from .findings import Finding, severity_rank
+from .gaps import RULES, Gap, find_gaps, judge_compensations, unneeded_compensations
+from .risk import ScenarioRisk, assess_scenarios, derived_targets, thresholds
+from .tracking import TrackingResult, apply_tracking
+
+
+@dataclass
+class ZoneResult:
+    id: str
+    name: str
+    level: float
+    sl_target: SLVector
+    sl_target_source: str  # declared | derived | baseline
+    sl_derived: SLVector | None
+    sl_capability: SLVector | None
+    sl_achieved: SLVector
+    assets: list[str]
+    states: dict[str, RequirementState]
+    gaps: list[Gap] = field(default_factory=list)
+    scenarios: list[ScenarioRisk] = field(default_factory=list)
+
+    def risk_dict(self, tolerable: int | None) -> dict[str, Any]:
+        return {
+            "tolerable": tolerable,
+            "max_risk": max((s.risk for s in self.scenarios), default=None),
+            "max_residual_risk": max((s.residual_risk for s in self.scenarios), default=None),
+            "scenarios": [s.as_dict() for s in self.scenarios],
+        }
+
+
+@dataclass
+class ConduitResult:
+    id: str
+    name: str | None
+    zones: list[str]
+    sl_target: SLVector
+    sl_target_source: str  # declared | zones
+    sl_achieved: SLVector
+    countermeasures: list[str]
+    states: dict[str, RequirementState]
+    gaps: list[Gap] = field(default_factory=list)
+
+
+@dataclass
+class Assessment:
+    plant: str
+    zones: list[ZoneResult]
+    conduits: list[ConduitResult]
+    capabilities: dict[str, AssetCapability]
+    findings: list[Finding]
+    tracking: TrackingResult
+    tolerable: int | None
+
+    @property
+    def gaps(self) -> list[Gap]:
+        return [g for z in self.zones for g in z.gaps] + [g for c in self.conduits for g in c.gaps]
+
+    def status(self, finding_id: str) -> str:
+        return self.tracking.status(finding_id)
+
+    def open_at_or_above(self, severity: str) -> int:
+        """Gaps and findings at or above a severity that the tracking file has not closed."""
+        closed = ("accepted", "mitigated", "false-positive")
+        n = sum(1 for g in self.gaps if severity_rank(g.severity) >= severity_rank(severity) and g.status not in closed)
+        return n + sum(1 for f in self.findings if severity_rank(f.severity) >= severity_rank(severity)
+                       and self.status(f.id) not in closed)
+
+
+def assess(plant: Plant, tracking: Tracking | None = None, *, tracking_file: str | None = None,
+           catalog: Catalog | None = None, attack: Attack | None = None) -> Assessment:
+    catalog = catalog or load_catalog()
+    attack = attack or load_attack()
+    findings: list[Finding] = []
+
+    valid, approval_only, implementation_only, refused = judge_compensations(plant, catalog)
+    findings += refused
+    caps = capabilities(plant, catalog)
+    findings += unneeded_compensations(plant, catalog, caps, valid)
+    cov = coverage(plant, catalog, valid, approval_only, implementation_only)
+
+    reqs = system_requirements(catalog)
+    members: dict[str, list[AssetCapability]] = {z: [] for z in plant.zones}
+    for aid, a in plant.assets.items():
+        if caps[aid].counted and a.zone in members:
+            members[a.zone].append(caps[aid])
+    states = {z: {r.id: requirement_state(r, cov.zone_cms.get(z, {}), members[z], cov) for r in reqs}
+              for z in plant.zones}
+    sla = {z: achieved(states[z]) for z in plant.zones}
+
+    derived = derived_targets(plant, attack)
+    scenarios = assess_scenarios(plant, attack, lambda z, r: states.get(z, {}).get(r) is not None
+                                 and states[z][r].satisfied, sla)
+    technique_reqs: dict[str, dict[str, list[str]]] = {}
+    for s in scenarios:
+        for t in s.techniques:
+            for r in attack.requirements(t):
+                technique_reqs.setdefault(s.zone, {}).setdefault(r, [])
+                if t not in technique_reqs[s.zone][r]:
+                    technique_reqs[s.zone][r].append(t)
+
+    baseline = plant.risk.baseline if plant.risk else SLVector.uniform(1)
+    zones = []
+    for zid, z in plant.zones.items():
+        if z.sl_target is None or z.sl_target == "auto":
+            target, source = (derived[zid], "derived") if zid in derived else (baseline, "baseline")
+        else:
+            target, source = z.sl_target, "declared"
+            if zid in derived and not target.meets(derived[zid]):
+                rule = RULES["sl-target-below-risk"]
+                findings.append(Finding(f"sl-target:{zid}", rule.id, rule.severity,
+                                        f"zone {zid!r} declares SL-T {target} but its risk scenarios derive "
+                                        f"{derived[zid]}; short on {', '.join(target.shortfall(derived[zid]))}",
+                                        None, ("zones", zid, "sl_target"), rule.requirement))
+        zone_caps = members[zid]
+        zr = ZoneResult(zid, z.name, z.level, target, source, derived.get(zid),
+                        SLVector.combine_min(c.sl for c in zone_caps), sla[zid], [c.asset for c in zone_caps],
+                        states[zid], scenarios=[s for s in scenarios if s.zone == zid])
+        zr.gaps = find_gaps("zone", zid, target, states[zid], plant, catalog, caps, technique_reqs.get(zid, {}))
+        zones.append(zr)
+
+    creqs = conduit_requirements(catalog)
+    zone_target = {z.id: z.sl_target for z in zones}
+    conduits = []
+    for cid, c in plant.conduits.items():
+        cstates = {r.id: requirement_state(r, cov.conduit_cms.get(cid, {}), [], cov, "conduit") for r in creqs}
+        if c.sl_target is not None:
+            ctarget, csource = c.sl_target, "declared"
+        else:
+            ctarget = SLVector.combine_max(zone_target[z] for z in c.zones if z in zone_target) or baseline
+            csource = "zones"
+        cms = sorted({m for ids in cov.conduit_cms.get(cid, {}).values() for m in ids})
+        weaker = SLVector.combine_min(sla[z] for z in c.zones if z in sla)
+        cr = ConduitResult(cid, c.name, list(c.zones), ctarget, csource, achieved(cstates, weaker), cms, cstates)
+        cr.gaps = find_gaps("conduit", cid, ctarget, cstates, plant, catalog, caps, {})
+        conduits.append(cr)
+
+    for s in scenarios:
+        if s.residual_band != "tolerable":
+            rule = RULES["residual-risk"]
+            sev = {"medium": "medium", "high": "high", "critical": "critical"}[s.residual_band]
+            findings.append(Finding(f"risk:{s.zone}:{s.id}", rule.id, sev,
+                                    f"scenario {s.id!r} on zone {s.zone!r}: residual risk {s.residual_risk} "
+                                    f"(likelihood {s.residual_likelihood} x consequence {s.consequence}) is above "
+                                    f"tolerable {plant.risk.tolerable if plant.risk else '-'}",
+                                    None, ("risk", "scenarios", s.id), rule.requirement))
+
+    sources = plant._sources
+    if sources is not None:
+        findings = [Finding(f.id, f.rule, f.severity, f.message, sources.locate(_data_path(plant, f.path)), f.path,
+                            f.requirement) for f in findings]
+    all_ids = [g.id for z in zones for g in z.gaps] + [g.id for c in conduits for g in c.gaps] + [f.id for f in findings]
+    tr = apply_tracking(tracking, all_ids, tracking_file)
+    for g in [g for z in zones for g in z.gaps] + [g for c in conduits for g in c.gaps]:
+        g.status = tr.status(g.id)
+        g.tracking = tr.details(g.id)
+    return Assessment(plant.plant.name, zones, conduits, caps, findings, tr,
+                      plant.risk.tolerable if plant.risk else None)
+
+
+def _data_path(plant: Plant, path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Scenario findings carry the scenario id; the source map wants its list index."""
+    if len(path) == 3 and path[:2] == ("risk", "scenarios") and plant.risk:
+        for i, s in enumerate(plant.risk.scenarios):
+            if s.id == path[2]:
+                return ("risk", "scenarios", i)
+    return path
+
+
+def thresholds_of(plant: Plant) -> dict[str, int] | None:
+    if plant.risk is None:
+        return None
+    th = thresholds(plant.risk)
+    return {"tolerable": th.tolerable, "high": th.high, "critical": th.critical}

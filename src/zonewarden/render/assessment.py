@@ -1,0 +1,172 @@
+"""The assessment for people (rich tables) and scripts (the JSON contract of docs/assessment.md)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from .. import __version__
+from ..analysis.achieved import RequirementState
+from ..analysis.assess import Assessment, ZoneResult
+from ..analysis.findings import SEVERITIES
+from ..model.sl import FRS, SLVector
+from ..standard.catalog import Catalog
+
+_SEV = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+_CLOSED = ("accepted", "mitigated", "false-positive")
+
+
+def _vec(v: SLVector | None) -> list[int] | None:
+    return v.as_list() if v is not None else None
+
+
+def state_dict(s: RequirementState) -> dict[str, Any]:
+    return {"requirement": s.requirement, "fr": s.fr, "level": s.level, "satisfied": s.satisfied, "by": s.by or None,
+            "why": s.why(), "countermeasures": list(s.countermeasures), "short": list(s.short),
+            "compensated": list(s.compensated), "pending": list(s.pending), "awaiting": list(s.awaiting)}
+
+
+def zone_dict(a: Assessment, z: ZoneResult, *, detail: bool = False) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": z.id, "name": z.name, "level": z.level,
+        "sl_target": z.sl_target.as_list(), "sl_target_source": z.sl_target_source, "sl_derived": _vec(z.sl_derived),
+        "sl_capability": _vec(z.sl_capability), "sl_achieved": z.sl_achieved.as_list(),
+        "meets_target": z.sl_achieved.meets(z.sl_target), "assets": z.assets,
+        "risk": z.risk_dict(a.tolerable), "gaps": [g.as_dict() for g in z.gaps],
+    }
+    if detail:
+        d["requirements"] = [state_dict(s) for s in z.states.values()]
+    return d
+
+
+def assessment_json(a: Assessment, *, zone: str | None = None) -> dict[str, Any]:
+    gaps = a.gaps
+    zones = [z for z in a.zones if zone is None or z.id == zone]
+    return {
+        "plant": a.plant,
+        "zonewarden": __version__,
+        "zones": [zone_dict(a, z, detail=zone is not None) for z in zones],
+        "conduits": [] if zone is not None else [{
+            "id": c.id, "name": c.name, "zones": c.zones, "sl_target": c.sl_target.as_list(),
+            "sl_target_source": c.sl_target_source, "sl_achieved": c.sl_achieved.as_list(),
+            "meets_target": c.sl_achieved.meets(c.sl_target), "countermeasures": c.countermeasures,
+            "gaps": [g.as_dict() for g in c.gaps]} for c in a.conduits],
+        "assets": [] if zone is not None else [
+            {"id": k, "sl_capability": v.sl.as_list(), "source": v.source, "counted": v.counted}
+            for k, v in a.capabilities.items()],
+        "findings": [{**f.as_dict(), "status": a.status(f.id), **({"tracking": a.tracking.details(f.id)}
+                      if a.tracking.details(f.id) else {})} for f in a.findings],
+        "tracking": {"file": a.tracking.file, "matched": len(a.tracking.matched),
+                     "stale": [{"id": e.id, "status": e.status} for e in a.tracking.stale]},
+        "summary": {
+            "zones": len(a.zones), "conduits": len(a.conduits),
+            "zones_meeting_target": sum(1 for z in a.zones if z.sl_achieved.meets(z.sl_target)),
+            "gaps": len(gaps), "open_gaps": sum(1 for g in gaps if g.status not in _CLOSED),
+            "gaps_by_role": dict(sorted(Counter(g.owner_role for g in gaps).items())),
+            "gaps_by_severity": {s: n for s in SEVERITIES if (n := sum(1 for g in gaps if g.severity == s))},
+            "gaps_by_status": dict(sorted(Counter(g.status for g in gaps).items())),
+            "findings_by_severity": {s: n for s in SEVERITIES if (n := sum(1 for f in a.findings if f.severity == s))},
+        },
+    }
+
+
+def _sl_cell(v: SLVector | None, target: SLVector | None = None) -> str:
+    if v is None:
+        return "-"
+    if target is None:
+        return str(v)
+    parts = [f"[red]{x}[/]" if x < t else str(x) for x, t in zip(v, target, strict=True)]
+    return "{" + " ".join(parts) + "}"
+
+
+def print_summary(console: Console, a: Assessment) -> None:
+    t = Table(title=f"zonewarden assess: {a.plant}",
+              caption=f"FR order {' '.join(FRS)}; * SL-T derived from risk; red: below SL-T")
+    for col in ("zone", "SL-T", "least SL-C", "SL-A", "gaps", "risk -> residual"):
+        t.add_column(col, no_wrap=True)
+    for z in a.zones:
+        open_gaps = sum(1 for g in z.gaps if g.status not in _CLOSED)
+        risk = "-"
+        if z.scenarios:
+            worst = max(z.scenarios, key=lambda s: s.risk)
+            res = max(s.residual_risk for s in z.scenarios)
+            risk = f"{worst.risk} {worst.band} -> {res}"
+        src = "" if z.sl_target_source == "declared" else "*"
+        t.add_row(z.id, f"{z.sl_target}{src}", _sl_cell(z.sl_capability), _sl_cell(z.sl_achieved, z.sl_target),
+                  f"{open_gaps}" + (f" [dim](+{len(z.gaps) - open_gaps} closed)[/]" if open_gaps < len(z.gaps) else ""),
+                  risk)
+    console.print(t)
+    ct = Table(title="conduits")
+    for col in ("conduit", "zones", "SL-T", "SL-A", "gaps", "countermeasures"):
+        ct.add_column(col, no_wrap=col in ("conduit", "SL-T", "SL-A"), overflow="fold")
+    for c in a.conduits:
+        ct.add_row(c.id, " - ".join(c.zones), str(c.sl_target), _sl_cell(c.sl_achieved, c.sl_target),
+                   str(sum(1 for g in c.gaps if g.status not in _CLOSED)), ", ".join(c.countermeasures) or "[red]none[/]")
+    console.print(ct)
+    if a.findings:
+        ft = Table(title="findings")
+        for col in ("severity", "id", "status", "what"):
+            ft.add_column(col, overflow="fold")
+        for f in a.findings:
+            ft.add_row(f"[{_SEV.get(f.severity, '')}]{f.severity}[/]", f.id, a.status(f.id), f.message)
+        console.print(ft)
+    roles = Counter(g.owner_role for g in a.gaps if g.status not in _CLOSED)
+    console.print("open gaps by role: " + (", ".join(f"{r} {n}" for r, n in sorted(roles.items())) or "none"))
+    for e in a.tracking.stale:
+        console.print(f"[yellow]stale tracking entry[/] {e.id!r} ({e.status}) matches no finding")
+    console.print("detail: zonewarden assess PLANT --zone ZONE, or --explain 'SR 1.1'")
+
+
+def print_zone(console: Console, a: Assessment, z: ZoneResult, catalog: Catalog) -> None:
+    console.print(f"[bold]{z.id}[/] {z.name}: SL-T {z.sl_target} ({z.sl_target_source}), "
+                  f"least SL-C {_sl_cell(z.sl_capability)}, SL-A {_sl_cell(z.sl_achieved, z.sl_target)}")
+    if z.sl_derived is not None:
+        console.print(f"risk derives SL-T {z.sl_derived}")
+    t = Table(title=f"requirements in {z.id}")
+    for col in ("requirement", "FR", "level", "needed", "state", "why"):
+        t.add_column(col, overflow="fold", no_wrap=col in ("requirement", "state"))
+    for s in z.states.values():
+        needed = s.level <= z.sl_target[s.fr]
+        state = "[green]met[/]" if s.satisfied else ("[red]gap[/]" if needed else "[dim]not met[/]")
+        t.add_row(s.requirement, s.fr, str(s.level), "yes" if needed else "", state, s.why())
+    console.print(t)
+    for sc in z.scenarios:
+        console.print(f"scenario {sc.id}: risk {sc.likelihood}x{sc.consequence}={sc.risk} ({sc.band}, asks SL {sc.sl} "
+                      f"of {' '.join(sc.frs)}), residual {sc.residual_likelihood}x{sc.consequence}={sc.residual_risk} "
+                      f"({sc.residual_band}); mitigated: {', '.join(sc.mitigated) or 'nothing'}")
+    for g in z.gaps:
+        console.print(f"[{_SEV[g.severity]}]{g.severity}[/] {g.id} [{g.status}] -> {g.owner_role}"
+                      + (f" ({', '.join(g.suppliers)})" if g.suppliers else "")
+                      + (f"; techniques {', '.join(g.techniques)}" if g.techniques else ""), highlight=False)
+
+
+def explain_json(a: Assessment, rid: str, catalog: Catalog) -> dict[str, Any]:
+    req = catalog.get(rid)
+    rows = []
+    for z in a.zones:
+        s = z.states.get(req.id)
+        if s is not None:
+            rows.append({"zone": z.id, "needed": s.level <= z.sl_target[s.fr], **state_dict(s)})
+    crows = []
+    for c in a.conduits:
+        s = c.states.get(req.id)
+        if s is not None:
+            crows.append({"conduit": c.id, "needed": s.level <= c.sl_target[s.fr], **state_dict(s)})
+    return {"requirement": req.id, "title": req.title, "fr": req.fr, "level": req.level, "guidance": req.guidance,
+            "zones": rows, "conduits": crows}
+
+
+def print_explain(console: Console, a: Assessment, rid: str, catalog: Catalog) -> None:
+    d = explain_json(a, rid, catalog)
+    console.print(f"[bold]{d['requirement']}[/] {d['title']} (FR {d['fr']}, from SL {d['level']})")
+    console.print(f"[dim]{d['guidance']}[/]")
+    t = Table()
+    for col in ("zone or conduit", "needed", "state", "why"):
+        t.add_column(col, overflow="fold")
+    for r in d["zones"] + d["conduits"]:
+        state = "[green]met[/]" if r["satisfied"] else ("[red]gap[/]" if r["needed"] else "[dim]not met[/]")
+        t.add_row(r.get("zone") or f"conduit {r['conduit']}", "yes" if r["needed"] else "", state, r["why"])
+    console.print(t)

@@ -1,0 +1,236 @@
+"""The computation of design §4 on tiny plants whose expected vectors were worked out by hand.
+
+Facts the expectations rest on (3-3 catalog, 2013+COR1:2014): every FR has requirements at
+level 1 and at level 2; the level-1 RDF requirements are SR 5.1, 5.2, 5.3 and 5.4. ATT&CK for ICS
+18.1: T0803 (Block Command Message) is mitigated only through SR 7.7, so it touches RA alone.
+"""
+
+from __future__ import annotations
+
+from zonewarden.analysis.assess import assess
+from zonewarden.model.load import load_plant
+from zonewarden.model.sl import SLVector
+from zonewarden.model.tracking import load_tracking
+
+ONE_ZONE = """\
+zones:
+  z: {name: Z, level: 1, kind: control, networks: [10.0.0.0/24], sl_target: 1}
+assets:
+  p: {zone: z, type: embedded_device, addresses: [10.0.0.1], capability: {sl: 1}}
+"""
+SHORT_ON_RDF = "  q: {zone: z, type: embedded_device, addresses: [10.0.0.2], capability: {sl: [1, 1, 1, 1, 0, 1, 1]}}\n"
+
+
+def run(plant_file, text, **kw):
+    plant = load_plant(plant_file(text))
+    return assess(plant, **kw)
+
+
+def zone(a, zid="z"):
+    return next(z for z in a.zones if z.id == zid)
+
+
+def test_every_asset_meets_gives_its_capability(plant_file):
+    # p has SL-C 1 everywhere: every level-1 requirement is met by all (one) assets; every FR has a
+    # level-2 requirement p falls short of, so SL-A is 1 on each FR; SL-T 1 -> no gap.
+    z = zone(run(plant_file, ONE_ZONE))
+    assert z.sl_capability == SLVector.uniform(1)
+    assert z.sl_achieved == SLVector.uniform(1)
+    assert z.states["SR 1.1"].by == "assets"
+    assert z.gaps == []
+
+
+def test_one_asset_short_opens_gaps_naming_it(plant_file):
+    # q has RDF 0: SR 5.1, 5.2, 5.3, 5.4 (level 1) fall short on q -> SL-A RDF 0 -> four gaps.
+    z = zone(run(plant_file, ONE_ZONE + SHORT_ON_RDF))
+    assert z.sl_achieved == SLVector([1, 1, 1, 1, 0, 1, 1])
+    assert z.sl_capability == SLVector([1, 1, 1, 1, 0, 1, 1])
+    gaps = {g.requirement: g for g in z.gaps}
+    assert set(gaps) == {"SR 5.1", "SR 5.2", "SR 5.3", "SR 5.4"}
+    assert all(g.assets == ["q"] and g.severity == "medium" and g.id == f"gap:z:{r}" for r, g in gaps.items())
+    # 4-2 defines CR 5.1 for every component type: the supplier must act; SR 5.2/5.3 exist in 4-2
+    # only for network devices and SR 5.4 has no component content: the integrator must act.
+    assert gaps["SR 5.1"].owner_role == "product_supplier"
+    assert {gaps[r].owner_role for r in ("SR 5.2", "SR 5.3", "SR 5.4")} == {"integrator"}
+
+
+def test_countermeasure_at_zone_satisfies_what_it_meets(plant_file):
+    text = ONE_ZONE + SHORT_ON_RDF + ("countermeasures:\n  fw: {kind: firewall, at: {zone: z}, "
+                                      "meets: [SR 5.1, SR 5.2, SR 5.3, CR 5.4]}\n")
+    z = zone(run(plant_file, text))
+    assert z.states["SR 5.4"].by == "countermeasure" and z.states["SR 5.4"].countermeasures == ("fw",)
+    assert z.sl_achieved == SLVector.uniform(1)  # RDF: level 1 all met, SR 5.1 RE 1 (level 2) is not
+    assert z.gaps == []
+
+
+def test_planned_countermeasure_does_not_count(plant_file):
+    text = ONE_ZONE + SHORT_ON_RDF + ("countermeasures:\n  fw: {kind: firewall, at: {zone: z}, status: planned, "
+                                      "meets: [SR 5.1, SR 5.2, SR 5.3, SR 5.4]}\n")
+    assert zone(run(plant_file, text)).sl_achieved["RDF"] == 0
+
+
+CONDUIT = """\
+zones:
+  z: {name: Z, level: 1, kind: control, networks: [10.0.0.0/24], sl_target: 1}
+  y: {name: Y, level: 2, kind: supervisory, networks: [10.0.1.0/24], sl_target: [2, 1, 1, 1, 2, 1, 1]}
+assets:
+  p: {zone: z, type: embedded_device, addresses: [10.0.0.1], capability: {sl: [1, 1, 1, 1, 0, 1, 1]}}
+  h: {zone: y, type: host_device, addresses: [10.0.1.1], capability: {sl: [2, 2, 2, 2, 0, 2, 2]}}
+conduits:
+  c: {zones: [z, y], countermeasures: [fw]}
+countermeasures:
+  fw: {kind: firewall, at: {conduit: c}, meets: [SR 5.1, SR 5.2, SR 5.3, SR 5.4]}
+"""
+
+
+def test_conduit_countermeasure_satisfies_boundary_srs_in_both_zones(plant_file):
+    a = run(plant_file, CONDUIT)
+    assert zone(a, "z").sl_achieved == SLVector.uniform(1)
+    # y: h has 2 except RDF 0; fw covers RDF level 1, nothing covers SR 5.1 RE 1 / SR 5.2 RE 1 -> RDF 1
+    assert zone(a, "y").sl_achieved == SLVector([2, 2, 2, 2, 1, 2, 2])
+    assert [g.requirement for g in zone(a, "y").gaps] == ["SR 5.1 RE 1", "SR 5.2 RE 1"]
+    c = a.conduits[0]
+    # conduit SL-T: max of z {1..} and y {2 1 1 1 2 1 1}; SL-A RDF 1 from fw (5.1, 5.2, 5.3 at level 1;
+    # 5.1 RE 1 at level 2 unmet); UC has no boundary requirement -> the weaker zone's UC (z: 1)
+    assert c.sl_target == SLVector([2, 1, 1, 1, 2, 1, 1])
+    assert c.sl_achieved["RDF"] == 1 and c.sl_achieved["UC"] == 1
+    assert {g.requirement for g in c.gaps} >= {"SR 5.1 RE 1", "SR 5.2 RE 1"}
+
+
+def test_conduit_declared_target_wins(plant_file):
+    a = run(plant_file, CONDUIT.replace("countermeasures: [fw]}", "countermeasures: [fw], sl_target: 3}"))
+    assert a.conduits[0].sl_target == SLVector.uniform(3) and a.conduits[0].sl_target_source == "declared"
+
+
+COMP = ONE_ZONE.replace("capability: {sl: 1}", "capability: {sl: [0, 1, 1, 1, 1, 1, 1]}") + """\
+countermeasures:
+  jump: {kind: jump_host, at: {zone: z}, meets: [SR 1.3, SR 1.4, SR 1.5, SR 1.6, SR 1.7, SR 1.10, SR 1.11,
+         SR 1.12, SR 1.13]}
+compensations:
+  - {asset: p, requirement: CR 1.1, by: [jump], approved_by: owner, justification: no accounts on the PLC}
+"""
+
+
+def test_valid_compensation_covers_the_asset(plant_file):
+    # p is IAC 0; jump meets every level-1 IAC SR except SR 1.1, which the compensation covers -> IAC 1
+    z = zone(run(plant_file, COMP))
+    assert z.states["SR 1.1"].by == "compensation" and z.states["SR 1.1"].compensated == ("p",)
+    assert z.sl_achieved["IAC"] == 1
+    assert z.gaps == []
+
+
+def test_unapproved_compensation_is_refused_and_the_owner_must_act(plant_file):
+    a = run(plant_file, COMP.replace(" approved_by: owner,", ""))
+    z = zone(a)
+    assert z.sl_achieved["IAC"] == 0
+    [g] = z.gaps
+    assert (g.requirement, g.owner_role, g.assets) == ("SR 1.1", "asset_owner", ["p"])
+    [f] = a.findings
+    assert f.rule == "compensation-refused" and "not approved" in f.message and f.location is not None
+
+
+def test_compensation_by_a_planned_countermeasure_is_refused_and_the_integrator_must_act(plant_file):
+    text = COMP.replace("compensations:", "  later: {kind: mfa, at: {zone: z}, status: planned}\ncompensations:")
+    text = text.replace("by: [jump]", "by: [later]")
+    a = run(plant_file, text)
+    [g] = zone(a).gaps
+    assert (g.requirement, g.owner_role) == ("SR 1.1", "integrator")
+    assert "countermeasure 'later' is planned" in a.findings[0].message
+
+
+def test_compensation_for_a_requirement_the_asset_meets_is_flagged(plant_file):
+    a = run(plant_file, COMP.replace("capability: {sl: [0, 1, 1, 1, 1, 1, 1]}", "capability: {sl: 1}"))
+    assert [f.rule for f in a.findings] == ["compensation-unneeded"]
+
+
+RISK = """\
+zones:
+  z: {name: Z, level: 1, kind: control, networks: [10.0.0.0/24], sl_target: auto}
+  w: {name: W, level: 4, kind: enterprise, trust: untrusted, networks: [10.9.0.0/16]}
+assets:
+  p: {zone: z, type: embedded_device, addresses: [10.0.0.1], capability: {sl: 1}}
+  o: {zone: w, type: host_device, addresses: [10.9.0.1]}
+risk:
+  tolerable: 6
+  scenarios:
+"""
+
+
+def test_techniques_raise_only_the_frs_they_touch(plant_file):
+    # 4 x 5 = 20: critical on a 5x5 matrix (>= 20) -> SL 4, on RA only (T0803 -> SR 7.7 -> RA)
+    a = run(plant_file, RISK + "    - {id: s, zone: z, source: w, techniques: [T0803], likelihood: 4, "
+                                 "consequence: {production: 5, safety: 2}}\n")
+    z = zone(a)
+    assert z.sl_target == SLVector([1, 1, 1, 1, 1, 1, 4]) and z.sl_target_source == "derived"
+    [s] = z.scenarios
+    assert (s.risk, s.band, s.sl, s.frs, s.worst) == (20, "critical", 4, ("RA",), ("production",))
+
+
+def test_scenario_without_techniques_raises_all_frs_and_bands_follow_the_matrix(plant_file):
+    # 3 x 3 = 9: above tolerable 6, below high 13 -> medium -> SL 2 on all seven FRs
+    z = zone(run(plant_file, RISK + "    - {id: s, zone: z, likelihood: 3, consequence: {safety: 3}}\n"))
+    assert z.sl_target == SLVector.uniform(2)
+    # 2 x 3 = 6 is tolerable -> SL 1 (the baseline)
+    z = zone(run(plant_file, RISK + "    - {id: s, zone: z, likelihood: 2, consequence: {safety: 3}}\n"))
+    assert z.sl_target == SLVector.uniform(1) and z.scenarios[0].band == "tolerable"
+
+
+def test_targets_of_several_scenarios_combine_by_max(plant_file):
+    a = run(plant_file, RISK + "    - {id: a, zone: z, techniques: [T0803], likelihood: 5, consequence: {safety: 5}}\n"
+                               "    - {id: b, zone: z, likelihood: 3, consequence: {safety: 3}}\n")
+    assert zone(a).sl_target == SLVector([2, 2, 2, 2, 2, 2, 4])
+
+
+def test_declared_target_below_derived_is_a_finding(plant_file):
+    text = RISK.replace("sl_target: auto", "sl_target: 2") + \
+        "    - {id: s, zone: z, techniques: [T0803], likelihood: 4, consequence: {production: 5}}\n"
+    a = run(plant_file, text)
+    assert zone(a).sl_target == SLVector.uniform(2) and zone(a).sl_derived == SLVector([1, 1, 1, 1, 1, 1, 4])
+    f = next(f for f in a.findings if f.rule == "sl-target-below-risk")
+    assert f.id == "sl-target:z" and "short on RA" in f.message
+
+
+def test_residual_risk_drops_by_the_credit_when_the_zone_mitigates(plant_file):
+    # p (SL-C 1) meets SR 7.7 (level 1), the one requirement that mitigates T0803: 4 - 2 = 2 -> 2 x 5 = 10
+    a = run(plant_file, RISK + "    - {id: s, zone: z, techniques: [T0803], likelihood: 4, "
+                               "consequence: {production: 5}}\n")
+    s = zone(a).scenarios[0]
+    assert (s.residual_likelihood, s.residual_risk, s.residual_band, s.mitigated) == (2, 10, "medium", ("T0803",))
+    assert [f.id for f in a.findings if f.rule == "residual-risk"] == ["risk:z:s"]
+    # with SL-C 0, SR 7.7 is unmet: no credit, residual = unmitigated
+    a = run(plant_file, (RISK + "    - {id: s, zone: z, techniques: [T0803], likelihood: 4, "
+                                "consequence: {production: 5}}\n").replace("capability: {sl: 1}", "capability: {sl: 0}"))
+    assert zone(a).scenarios[0].residual_risk == 20
+
+
+def test_tracking_statuses_patterns_and_stale_entries(plant_file, tmp_path):
+    path = plant_file(ONE_ZONE + SHORT_ON_RDF)
+    tfile = tmp_path / "tracking.yaml"
+    tfile.write_text("zonewarden-tracking: 1\nentries:\n"
+                     "  - {id: 'gap:z:SR 5.1', status: accepted, justification: vendor patch due, owner: owner}\n"
+                     "  - {id: 'gap:z:SR 5.*', status: in-progress, ticket: OT-12}\n"
+                     "  - {id: 'gap:gone:SR 1.1', status: mitigated}\n")
+    tracking, _ = load_tracking(tfile)
+    a = assess(load_plant(path), tracking, tracking_file=str(tfile))
+    status = {g.requirement: g.status for g in zone(a).gaps}
+    assert status == {"SR 5.1": "accepted", "SR 5.2": "in-progress", "SR 5.3": "in-progress", "SR 5.4": "in-progress"}
+    assert [e.id for e in a.tracking.stale] == ["gap:gone:SR 1.1"]
+    assert zone(a).gaps[0].tracking["justification"] == "vendor patch due"
+    assert a.open_at_or_above("medium") == 3
+
+
+def test_capability_from_meets_and_from_certificate(plant_file):
+    text = ONE_ZONE.replace("capability: {sl: 1}", "capability: {certificate: ISASecure CSA SL2 cert 42}") + \
+        ("  m: {zone: z, type: network_device, addresses: [10.0.0.3], capability: {meets: [CR 5.1, NDR 5.2, "
+         "NDR 5.3, SR 5.1 RE 1]}}\n")
+    a = run(plant_file, text)
+    assert a.capabilities["p"].sl == SLVector.uniform(2) and a.capabilities["p"].source == "certificate"
+    # RDF items for a network device: CR 5.1, NDR 5.2, NDR 5.3 (level 1), NDR 5.2 RE 1 (level 2):
+    # all level-1 items met, NDR 5.2 RE 1 not -> RDF 1; every other FR misses level-1 items -> 0
+    assert a.capabilities["m"].sl == SLVector([0, 0, 0, 0, 1, 0, 0]) and a.capabilities["m"].source == "meets"
+
+
+def test_planned_and_decommissioned_assets_do_not_count(plant_file):
+    text = ONE_ZONE + SHORT_ON_RDF.replace("capability:", "lifecycle: planned, capability:")
+    z = zone(run(plant_file, text))
+    assert z.assets == ["p"] and z.sl_achieved == SLVector.uniform(1)
