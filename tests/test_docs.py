@@ -87,7 +87,7 @@ def test_readme_python_example_runs(capsys):
     assert "{3 3 3 2 3 2 2}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("doc", ["model.md", "cli.md", "checks.md", "catalogs.md"])
+@pytest.mark.parametrize("doc", ["model.md", "cli.md", "checks.md", "catalogs.md", "assessment.md"])
 def test_docs_exist_and_are_linked_from_the_readme(doc):
     assert (DOCS / doc).exists()
     assert f"docs/{doc}" in (ROOT / "README.md").read_text() or doc == "cli.md"
@@ -95,3 +95,28 @@ def test_docs_exist_and_are_linked_from_the_readme(doc):
 
 def test_readme_counts_the_rules():
     assert f"{len(RULES)} format and semantic rules" in (ROOT / "README.md").read_text()
+
+
+def test_worked_example_in_assessment_doc_matches_the_command(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    text = (DOCS / "assessment.md").read_text()
+    section = text.split("## Worked example", 1)[1]
+    plant = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    expected = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    path = tmp_path / "plant.yaml"
+    path.write_text(plant)
+    res = CliRunner().invoke(app, ["assess", str(path), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output) == expected
+
+
+def test_every_command_group_is_documented():
+    cli_doc = (DOCS / "cli.md").read_text()
+    for group in app.registered_groups:
+        for cmd in group.typer_instance.registered_commands:
+            name = f"{group.name} {cmd.name or cmd.callback.__name__}"
+            assert f"## `zonewarden {name}" in cli_doc, name
+            assert f"zonewarden {name}" in (ROOT / "README.md").read_text(), name

@@ -3,9 +3,9 @@
 import zonewarden
 
 EXPECTED = [
-    "FRS", "Catalog", "CheckResult", "Finding", "Location", "Plant", "PlantInvalid", "PlantReadError", "Problem",
-    "Requirement", "SLVector", "__version__", "check_plant", "check_raw", "json_schema", "load_catalog",
-    "load_plant", "read_raw",
+    "FRS", "Assessment", "Catalog", "CheckResult", "Finding", "Location", "Plant", "PlantInvalid",
+    "PlantReadError", "Problem", "Requirement", "SLVector", "__version__", "assess", "check_plant",
+    "check_raw", "json_schema", "load_catalog", "load_plant", "load_tracking", "read_raw",
 ]
 
 

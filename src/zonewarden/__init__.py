@@ -5,16 +5,19 @@ The names below are the public API for scripts; `tests/test_public_api.py` locks
 
 __version__ = "0.1.0"
 
+from .analysis.assess import Assessment, assess
 from .analysis.checks import CheckResult, check_plant, check_raw
 from .analysis.findings import Finding
 from .model.diagnostics import Location, PlantInvalid, PlantReadError, Problem
 from .model.load import load_plant, read_raw
 from .model.plant import Plant, json_schema
 from .model.sl import FRS, SLVector
+from .model.tracking import load_tracking
 from .standard.catalog import Catalog, Requirement, load_catalog
 
 __all__ = [
     "FRS",
+    "Assessment",
     "Catalog",
     "CheckResult",
     "Finding",
@@ -26,10 +29,12 @@ __all__ = [
     "Requirement",
     "SLVector",
     "__version__",
+    "assess",
     "check_plant",
     "check_raw",
     "json_schema",
     "load_catalog",
     "load_plant",
+    "load_tracking",
     "read_raw",
 ]

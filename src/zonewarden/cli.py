@@ -20,14 +20,14 @@ import typer
 from rich.console import Console
 
 from . import __version__
+from .analysis.assess import assess as run_assessment
 from .analysis.checks import RULES, check_raw
 from .analysis.findings import severity_rank
-from .analysis.assess import assess as run_assessment
 from .model.diagnostics import PlantInvalid, PlantReadError
-from .model.tracking import default_path, load_tracking
 from .model.load import read_raw
 from .model.plant import json_schema
 from .model.sl import FRS
+from .model.tracking import default_path, load_tracking
 from .render.assessment import assessment_json, explain_json, print_explain, print_summary, print_zone
 from .render.catalog import catalog_json, catalog_table
 from .render.findings import findings_json, print_findings, sarif
@@ -163,7 +163,8 @@ def assess(
     plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
     zone: Annotated[str | None, typer.Option(help="Every requirement of one zone, and why it is met or not.")] = None,
     explain: Annotated[str | None, typer.Option(help="One requirement across zones, e.g. 'SR 1.1 RE 1'.")] = None,
-    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")] = None,
+    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
+    = None,
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
     fail_on: Annotated[Severity, typer.Option(help="Lowest severity of an open gap or finding that makes the exit "
                                               "status 1.")] = Severity.never,

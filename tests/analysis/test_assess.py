@@ -125,8 +125,9 @@ def test_unapproved_compensation_is_refused_and_the_owner_must_act(plant_file):
     assert z.sl_achieved["IAC"] == 0
     [g] = z.gaps
     assert (g.requirement, g.owner_role, g.assets) == ("SR 1.1", "asset_owner", ["p"])
-    [f] = a.findings
-    assert f.rule == "compensation-refused" and "not approved" in f.message and f.location is not None
+    [f] = a.located_findings()
+    assert f.rule == "compensation-refused" and "not approved" in f.message
+    assert f.location is not None and f.location.line == 15  # the compensation's list item
 
 
 def test_compensation_by_a_planned_countermeasure_is_refused_and_the_integrator_must_act(plant_file):
@@ -198,8 +199,9 @@ def test_residual_risk_drops_by_the_credit_when_the_zone_mitigates(plant_file):
     assert (s.residual_likelihood, s.residual_risk, s.residual_band, s.mitigated) == (2, 10, "medium", ("T0803",))
     assert [f.id for f in a.findings if f.rule == "residual-risk"] == ["risk:z:s"]
     # with SL-C 0, SR 7.7 is unmet: no credit, residual = unmitigated
-    a = run(plant_file, (RISK + "    - {id: s, zone: z, techniques: [T0803], likelihood: 4, "
-                                "consequence: {production: 5}}\n").replace("capability: {sl: 1}", "capability: {sl: 0}"))
+    text = RISK.replace("capability: {sl: 1}", "capability: {sl: 0}")
+    a = run(plant_file, text + "    - {id: s, zone: z, techniques: [T0803], likelihood: 4,\n"
+                               "       consequence: {production: 5}}\n")
     assert zone(a).scenarios[0].residual_risk == 20
 
 

@@ -10,6 +10,7 @@ Worked example: docs/assessment.md.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -98,15 +99,30 @@ def coverage(plant: Plant, catalog: Catalog, valid: Iterable[int], pending: Iter
     return cov
 
 
-def requirement_state(req: Requirement, cms: Mapping[str, list[str]], assets: list[AssetCapability],
+class Members:
+    """A zone's counted assets, per FR sorted by SL-C, so the assets below a level are a prefix."""
+
+    def __init__(self, assets: list[AssetCapability]) -> None:
+        self.count = len(assets)
+        self.by_fr = []
+        for i in range(len(FRS)):
+            rows = sorted(((a.sl.as_list()[i], n, a.asset, a.numbers) for n, a in enumerate(assets)))
+            self.by_fr.append(([r[0] for r in rows], [(r[1], r[2], r[3]) for r in rows]))
+
+    def short(self, fr_index: int, level: int, number: str | None) -> list[str]:
+        """Assets whose SL-C on the FR is below `level` and that do not list the requirement (weakest first)."""
+        levels, rows = self.by_fr[fr_index]
+        return [aid for _, aid, nums in rows[: bisect_left(levels, level)] if not nums or number not in nums]
+
+
+def requirement_state(req: Requirement, cms: Mapping[str, list[str]], members: Members,
                       cov: Coverage, scope: str = "zone") -> RequirementState:
     fr, level = req.fr or "", req.level or 0
     base = dict(requirement=req.id, fr=fr, level=level, scope=scope)
     if req.id in cms:
         return RequirementState(**base, satisfied=True, by="countermeasure", countermeasures=tuple(sorted(cms[req.id])))
-    frx = FRS.index(fr)
-    num = number_of(req.id)
-    short = [a.asset for a in assets if a.sl[frx] < level and num not in a.numbers]
+    short = members.short(FRS.index(fr), level, number_of(req.id))
+    assets = members.count
     if assets and not short:
         return RequirementState(**base, satisfied=True, by="assets")
     compensated = [a for a in short if (a, req.id) in cov.valid_comp]

@@ -12,10 +12,12 @@ from typing import Any
 
 from ..model.plant import Plant
 from ..model.sl import SLVector
+from ..model.source import paused_gc
 from ..model.tracking import Tracking
 from ..standard.attack import Attack, load_attack
 from ..standard.catalog import Catalog, load_catalog
 from .achieved import (
+    Members,
     RequirementState,
     achieved,
     conduit_requirements,
@@ -76,6 +78,17 @@ class Assessment:
     findings: list[Finding]
     tracking: TrackingResult
     tolerable: int | None
+    source: Plant | None = None
+
+    def located_findings(self) -> list[Finding]:
+        """The findings with their file positions; computed on first use (it may re-read the plant's YAML)."""
+        sources = self.source._sources if self.source is not None else None
+        if sources is None or all(f.location for f in self.findings):
+            return self.findings
+        self.findings = [f if f.location else Finding(f.id, f.rule, f.severity, f.message,
+                                                      sources.locate(_data_path(self.source, f.path)), f.path,
+                                                      f.requirement) for f in self.findings]
+        return self.findings
 
     @property
     def gaps(self) -> list[Gap]:
@@ -94,8 +107,13 @@ class Assessment:
 
 def assess(plant: Plant, tracking: Tracking | None = None, *, tracking_file: str | None = None,
            catalog: Catalog | None = None, attack: Attack | None = None) -> Assessment:
-    catalog = catalog or load_catalog()
-    attack = attack or load_attack()
+    """The whole assessment of a valid plant; see the module docstring for the steps."""
+    with paused_gc():  # ~10^5 short-lived state objects; a GC pass would re-scan the whole loaded plant
+        return _assess(plant, tracking, tracking_file, catalog or load_catalog(), attack or load_attack())
+
+
+def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, catalog: Catalog,
+            attack: Attack) -> Assessment:
     findings: list[Finding] = []
 
     valid, approval_only, implementation_only, refused = judge_compensations(plant, catalog)
@@ -109,7 +127,8 @@ def assess(plant: Plant, tracking: Tracking | None = None, *, tracking_file: str
     for aid, a in plant.assets.items():
         if caps[aid].counted and a.zone in members:
             members[a.zone].append(caps[aid])
-    states = {z: {r.id: requirement_state(r, cov.zone_cms.get(z, {}), members[z], cov) for r in reqs}
+    indexed = {z: Members(m) for z, m in members.items()}
+    states = {z: {r.id: requirement_state(r, cov.zone_cms.get(z, {}), indexed[z], cov) for r in reqs}
               for z in plant.zones}
     sla = {z: achieved(states[z]) for z in plant.zones}
 
@@ -145,10 +164,11 @@ def assess(plant: Plant, tracking: Tracking | None = None, *, tracking_file: str
         zones.append(zr)
 
     creqs = conduit_requirements(catalog)
+    no_assets = Members([])
     zone_target = {z.id: z.sl_target for z in zones}
     conduits = []
     for cid, c in plant.conduits.items():
-        cstates = {r.id: requirement_state(r, cov.conduit_cms.get(cid, {}), [], cov, "conduit") for r in creqs}
+        cstates = {r.id: requirement_state(r, cov.conduit_cms.get(cid, {}), no_assets, cov, "conduit") for r in creqs}
         if c.sl_target is not None:
             ctarget, csource = c.sl_target, "declared"
         else:
@@ -170,17 +190,13 @@ def assess(plant: Plant, tracking: Tracking | None = None, *, tracking_file: str
                                     f"tolerable {plant.risk.tolerable if plant.risk else '-'}",
                                     None, ("risk", "scenarios", s.id), rule.requirement))
 
-    sources = plant._sources
-    if sources is not None:
-        findings = [Finding(f.id, f.rule, f.severity, f.message, sources.locate(_data_path(plant, f.path)), f.path,
-                            f.requirement) for f in findings]
-    all_ids = [g.id for z in zones for g in z.gaps] + [g.id for c in conduits for g in c.gaps] + [f.id for f in findings]
-    tr = apply_tracking(tracking, all_ids, tracking_file)
-    for g in [g for z in zones for g in z.gaps] + [g for c in conduits for g in c.gaps]:
+    gaps = [g for z in zones for g in z.gaps] + [g for c in conduits for g in c.gaps]
+    tr = apply_tracking(tracking, [g.id for g in gaps] + [f.id for f in findings], tracking_file)
+    for g in gaps:
         g.status = tr.status(g.id)
         g.tracking = tr.details(g.id)
     return Assessment(plant.plant.name, zones, conduits, caps, findings, tr,
-                      plant.risk.tolerable if plant.risk else None)
+                      plant.risk.tolerable if plant.risk else None, plant)
 
 
 def _data_path(plant: Plant, path: tuple[Any, ...]) -> tuple[Any, ...]:

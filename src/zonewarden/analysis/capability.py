@@ -21,6 +21,7 @@ _CERT_SL = re.compile(r"(?<![A-Za-z])SL\s*-?\s*([0-4])(?!\d)", re.IGNORECASE)
 _NUMBER = re.compile(r"^(?:SR|CR|SAR|EDR|HDR|NDR) (\d+\.\d+(?: RE \d+)?)$")
 
 
+@lru_cache(maxsize=8192)
 def number_of(rid: str) -> str | None:
     """'EDR 2.4 RE 1' -> '2.4 RE 1': the FR.SR[RE] number that 3-3 and 4-2 ids share."""
     m = _NUMBER.match(normalize_id(rid))

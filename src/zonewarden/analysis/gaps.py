@@ -10,6 +10,7 @@ levels it costs: 1 medium, 2 high, 3 or more critical. docs/assessment.md#gaps.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..model.plant import Plant
@@ -89,9 +90,18 @@ def find_gaps(scope: str, where: str, target: SLVector, states: dict[str, Requir
 
 def _component_content(rid: str, types: list[str], catalog: Catalog) -> bool:
     """Does 4-2 define a component requirement of this number for one of these component types?"""
-    num = number_of(rid)
-    return any(number_of(r.id) == num and r.level is not None and any(t in r.types for t in types)
-               for r in catalog.select(part="4-2"))
+    have = _content_index(catalog).get(number_of(rid) or "", frozenset())
+    return any(t in have for t in types)
+
+
+@lru_cache(maxsize=8)
+def _content_index(catalog: Catalog) -> dict[str, frozenset[str]]:
+    """Requirement number -> the component types 4-2 gives content for under that number."""
+    index: dict[str, set[str]] = {}
+    for r in catalog.select(part="4-2"):
+        if r.level is not None and (num := number_of(r.id)):
+            index.setdefault(num, set()).update(r.types)
+    return {k: frozenset(v) for k, v in index.items()}
 
 
 def judge_compensations(plant: Plant, catalog: Catalog) -> tuple[list[int], list[int], list[int], list[Finding]]:

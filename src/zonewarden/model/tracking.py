@@ -34,7 +34,7 @@ class TrackEntry(Strict):
 
 class Tracking(Strict):
     version: Literal[1] = Field(alias="zonewarden-tracking", description="Format version of the tracking file.")
-    entries: list[TrackEntry] = []
+    entries: list[TrackEntry] = Field(default_factory=list)
 
     model_config = Strict.model_config | {"populate_by_name": True}
 

@@ -31,7 +31,7 @@ def state_dict(s: RequirementState) -> dict[str, Any]:
 
 def zone_dict(a: Assessment, z: ZoneResult, *, detail: bool = False) -> dict[str, Any]:
     d: dict[str, Any] = {
-        "id": z.id, "name": z.name, "level": z.level,
+        "id": z.id, "name": z.name, "level": int(z.level) if z.level.is_integer() else z.level,
         "sl_target": z.sl_target.as_list(), "sl_target_source": z.sl_target_source, "sl_derived": _vec(z.sl_derived),
         "sl_capability": _vec(z.sl_capability), "sl_achieved": z.sl_achieved.as_list(),
         "meets_target": z.sl_achieved.meets(z.sl_target), "assets": z.assets,
@@ -58,7 +58,7 @@ def assessment_json(a: Assessment, *, zone: str | None = None) -> dict[str, Any]
             {"id": k, "sl_capability": v.sl.as_list(), "source": v.source, "counted": v.counted}
             for k, v in a.capabilities.items()],
         "findings": [{**f.as_dict(), "status": a.status(f.id), **({"tracking": a.tracking.details(f.id)}
-                      if a.tracking.details(f.id) else {})} for f in a.findings],
+                      if a.tracking.details(f.id) else {})} for f in a.located_findings()],
         "tracking": {"file": a.tracking.file, "matched": len(a.tracking.matched),
                      "stale": [{"id": e.id, "status": e.status} for e in a.tracking.stale]},
         "summary": {
@@ -103,15 +103,17 @@ def print_summary(console: Console, a: Assessment) -> None:
     for col in ("conduit", "zones", "SL-T", "SL-A", "gaps", "countermeasures"):
         ct.add_column(col, no_wrap=col in ("conduit", "SL-T", "SL-A"), overflow="fold")
     for c in a.conduits:
+        open_gaps = sum(1 for g in c.gaps if g.status not in _CLOSED)
         ct.add_row(c.id, " - ".join(c.zones), str(c.sl_target), _sl_cell(c.sl_achieved, c.sl_target),
-                   str(sum(1 for g in c.gaps if g.status not in _CLOSED)), ", ".join(c.countermeasures) or "[red]none[/]")
+                   str(open_gaps), ", ".join(c.countermeasures) or "[red]none[/]")
     console.print(ct)
     if a.findings:
         ft = Table(title="findings")
-        for col in ("severity", "id", "status", "what"):
+        for col in ("severity", "id", "status", "where", "what"):
             ft.add_column(col, overflow="fold")
-        for f in a.findings:
-            ft.add_row(f"[{_SEV.get(f.severity, '')}]{f.severity}[/]", f.id, a.status(f.id), f.message)
+        for f in a.located_findings():
+            ft.add_row(f"[{_SEV.get(f.severity, '')}]{f.severity}[/]", f.id, a.status(f.id),
+                       str(f.location or "-"), f.message)
         console.print(ft)
     roles = Counter(g.owner_role for g in a.gaps if g.status not in _CLOSED)
     console.print("open gaps by role: " + (", ".join(f"{r} {n}" for r, n in sorted(roles.items())) or "none"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -25,5 +26,11 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         raise
 
 
+_NUMBER_LIST = re.compile(r"\[\s+(-?\d+(?:\.\d+)?(?:,\s+-?\d+(?:\.\d+)?)*)\s+\]")
+
+
 def to_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False, default=str) + "\n"
+    """Indented JSON with lists of numbers (SL vectors) kept on one line."""
+    text = json.dumps(obj, indent=2, ensure_ascii=False, default=str)
+    return _NUMBER_LIST.sub(lambda m: "[" + ", ".join(m.group(1).split(",")).replace(",  ", ", ").replace(
+        "\n", "").replace("  ", "") + "]", text) + "\n"

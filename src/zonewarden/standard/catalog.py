@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -64,6 +64,7 @@ class UnknownRequirement(KeyError):
     pass
 
 
+@lru_cache(maxsize=8192)
 def normalize_id(text: str) -> str:
     """Canonical form of a requirement id: 'SR 1.1(1)', 'SR 1.1 RE1', 'NDR1.6RE1' -> 'SR 1.1 RE 1' ..."""
     t = " ".join(str(text).strip().split())
@@ -91,7 +92,7 @@ def normalize_id(text: str) -> str:
 
 
 def system_counterpart(rid: str, catalog: Catalog) -> str | None:
-    """The 3-3 id a requirement stands for in a zone: SR ids as they are, CR/EDR/HDR/NDR/SAR x.y [RE n] as SR x.y [RE n].
+    """The 3-3 id a requirement stands for in a zone: SR ids as they are; CR/EDR/HDR/NDR/SAR x.y as SR x.y.
 
     Design §4: a 4-2 id stands for its 3-3 counterpart, so a compensation or a `meets:` list may
     name either. None when there is no 3-3 item of that number (CR 1.14, EDR 3.14, ...).
