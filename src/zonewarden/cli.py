@@ -85,9 +85,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def emit(text: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         write_atomic(output, text)
-        err.print(f"wrote {output}")
+    except OSError as e:
+        fail(f"cannot write {output}: {e.strerror or e}")
+    err.print(f"wrote {output}")
 
 
 @app.callback(invoke_without_command=True)
@@ -277,21 +280,24 @@ def init(
     directory: Annotated[Path, typer.Argument(help="New folder for the plant.")],
 ) -> None:
     """Start a new plant in DIRECTORY from the bundled example (a pharmaceutical fill-and-finish line)."""
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    if directory.is_symlink() or (directory.exists() and (not directory.is_dir() or any(directory.iterdir()))):
         fail(f"{directory} already exists and is not an empty folder; choose a new folder")
     source = resources.files("zonewarden") / "examples" / EXAMPLE
-    parent = directory.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
+    tmp: Path | None = None
     try:
+        parent = directory.absolute().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=parent))
         with resources.as_file(source) as src:
             shutil.copytree(src, tmp, dirs_exist_ok=True)
         if directory.exists():
             directory.rmdir()
         os.replace(tmp, directory)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    except OSError as e:
+        fail(f"cannot create {directory}: {e.strerror or e}")
+    finally:
+        if tmp is not None and tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     out.print(f"created {directory} from the {EXAMPLE} example; next: zonewarden check {directory}")
 
 

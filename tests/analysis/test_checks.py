@@ -44,6 +44,7 @@ CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
     "countermeasure-placement": (
         Z12 + A1 + "conduits:\n  c1: {zones: [z1, z2], countermeasures: [fw]}\n"
         "countermeasures:\n  fw: {kind: firewall, at: {zone: z1}}\n", "fw]"),
+    "ambiguous-id": (Z12 + A1 + "  z1: {zone: z2, type: host_device, addresses: [10.0.2.11]}\n", "z1: {zone"),
     "address-outside-zone": (Z12 + A1.replace("[10.0.2.10]", "[10.0.2.10, 10.9.9.9]"), "10.9.9.9"),
     "address-duplicate": (Z12 + A1 + "  a3: {zone: z2, type: host_device, addresses: [10.0.2.10]}\n",
                           ("10.0.2.10", 2)),
@@ -146,3 +147,30 @@ def test_finding_ids_are_stable_and_path_based(plant_file):
 def test_clean_small_plant_has_no_findings(plant_file):
     path = plant_file(Z12 + A1)
     assert check_raw(read_raw(path)).findings == []
+
+
+def test_address_in_another_zones_network_is_an_error_even_without_own_networks(plant_file):
+    path = plant_file(Z12 + "  z3: {name: Z3, level: 3, kind: operations}\n" + A1
+                      + "  a3: {zone: z3, type: host_device, addresses: [10.0.1.77]}\n")
+    [f] = [f for f in check_raw(read_raw(path)).findings if f.rule == "address-outside-zone"]
+    assert "lies in network 10.0.1.0/24 of zone 'z1', not in its zone 'z3'" in f.message
+
+
+def test_same_address_twice_on_one_asset(plant_file):
+    path = plant_file(Z12 + A1.replace("[10.0.1.10]", "[10.0.1.10, 10.0.1.10]"))
+    [f] = check_raw(read_raw(path)).findings
+    assert f.rule == "address-duplicate" and "listed twice by the same asset" in f.message
+
+
+def test_union_errors_give_one_finding_with_a_clean_stable_id(plant_file):
+    path = plant_file(Z12 + A1 + "conduits:\n  c1:\n    zones: [z1, z2]\n    flows:\n"
+                      "      - {from: a1, to: a2, port: abc}\n")
+    findings = check_raw(read_raw(path)).findings
+    assert [f.id for f in findings] == ["check:invalid-value:conduits/c1/flows/0/port"]
+
+
+def test_legacy_warning_stays_when_the_approver_is_not_an_owner(plant_file):
+    path = plant_file(CASES["compensation-approver"][0].replace("addresses: [10.0.1.10]}",
+                                                                 "addresses: [10.0.1.10], legacy: true}"))
+    rules = {f.rule for f in check_raw(read_raw(path)).findings}
+    assert {"compensation-approver", "legacy-uncompensated"} <= rules

@@ -143,3 +143,22 @@ def test_table_output_on_a_terminal_width():
     res = zw("catalog", "--part", "3-2")
     assert res.returncode == 0
     assert "ZCR 5.6" in res.stdout and "32 items" in res.stdout
+
+
+def test_unwritable_output_and_init_target_exit_2(tmp_path, plant_file):
+    path = plant_file("zones:\n  z: {name: Z, level: 1, kind: control}\n")
+    (tmp_path / "adir").mkdir()
+    res = zw("check", str(path), "--format", "sarif", "-o", str(tmp_path / "adir"))
+    assert res.returncode == 2 and "cannot write" in res.stderr and "Traceback" not in res.stderr
+    (tmp_path / "afile").write_text("x")
+    res = zw("init", str(tmp_path / "afile" / "sub"))
+    assert res.returncode == 2 and "cannot create" in res.stderr
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    assert zw("init", str(tmp_path / "dangling")).returncode == 2
+
+
+def test_messages_name_files_outside_the_working_folder_absolutely(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("zones: [\n")
+    res = zw("check", str(path), cwd=Path(__file__).parent)
+    assert f"{path}:2:1" in res.stderr

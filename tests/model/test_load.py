@@ -112,3 +112,62 @@ def test_boolean_is_not_a_security_level(plant_file):
     with pytest.raises(PlantInvalid) as e:
         load_plant(plant_file("zones:\n  z: {name: Z, level: 1, kind: control, sl_target: true}\n"))
     assert e.value.problems[0].rule == "sl-range"
+
+
+def test_merge_keys_can_be_overridden_locally(plant_file):
+    plant = load_plant(plant_file(ZONES + "assets:\n  base: &plc {zone: z1, type: embedded_device, "
+                                  "addresses: [10.0.1.6]}\n  p2: {<<: *plc, addresses: [10.0.1.7]}\n"))
+    assert [str(a) for a in plant.assets["p2"].addresses] == ["10.0.1.7"]
+
+
+def test_a_merge_key_on_a_scalar_is_a_located_read_error(plant_file):
+    with pytest.raises(PlantReadError, match="merge key") as e:
+        read_raw(plant_file("zones:\n  z: {<<: 5, name: Z}\n"))
+    assert e.value.location and e.value.location.line == 8
+
+
+def test_alias_bomb_is_refused_quickly(plant_file):
+    lines = ["a0: &a0 [" + ", ".join(["x"] * 10) + "]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    with pytest.raises(PlantReadError, match="expands to more than"):
+        read_raw(plant_file("\n".join(lines) + "\n", header=False))
+
+
+def test_deep_nesting_is_a_read_error(plant_file):
+    with pytest.raises(PlantReadError, match="nests deeper"):
+        read_raw(plant_file("x: " + "[" * 3000 + "]" * 3000 + "\n", header=False))
+
+
+def test_tags_on_collections_are_refused(plant_file):
+    with pytest.raises(PlantReadError, match="unsupported YAML tag"):
+        read_raw(plant_file("zones: !!python/object:os.system {a: 1}\n"))
+
+
+def test_invalid_date_is_a_finding_not_a_crash(plant_file):
+    with pytest.raises(PlantInvalid) as e:
+        load_plant(plant_file(ZONES + "assets:\n  a: {zone: z1, type: embedded_device}\ncountermeasures:\n"
+                              "  j: {kind: jump_host, at: {zone: z2}}\ncompensations:\n"
+                              "  - {asset: a, requirement: CR 1.1, by: [j], justification: x,\n"
+                              "     approved_on: 2024-13-01}\n"))
+    [p] = e.value.problems
+    assert p.rule == "invalid-value" and p.path == ("compensations", 0, "approved_on")
+
+
+@pytest.mark.parametrize("item", ['""', "."])
+def test_include_of_nothing_or_of_its_own_folder_is_refused(plant_file, item):
+    with pytest.raises(PlantReadError, match="include"):
+        read_raw(plant_file(f"include: [{item}]\n"))
+
+
+def test_folder_skips_hidden_files_and_reads_upper_case_suffixes(tmp_path, plant_file):
+    plant_file(ZONES, "site/a.yaml")
+    (tmp_path / "site" / "._a.yaml").write_bytes(b"\x00\x05\x16\x07")
+    plant_file("assets:\n  a: {zone: z1, type: embedded_device, addresses: [10.0.1.5]}\n", "site/B.YAML",
+               header=False)
+    assert set(load_plant(tmp_path / "site").assets) == {"a"}
+
+
+def test_strict_booleans(plant_file):
+    with pytest.raises(PlantInvalid) as e:
+        load_plant(plant_file(ZONES + "assets:\n  a: {zone: z1, type: embedded_device, legacy: 'yes'}\n"))
+    assert e.value.problems[0].path == ("assets", "a", "legacy")

@@ -8,6 +8,7 @@ lists them and a test keeps that list complete.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ _R = [
     Rule("countermeasure-placement", "error", "Countermeasure placed elsewhere",
          "A conduit lists a countermeasure whose `at` places it somewhere else."),
     # -- addresses and networks
+    Rule("ambiguous-id", "error", "Asset and zone share an id",
+         "A flow endpoint names an asset or a zone by id; one id for both would be read as the zone."),
     Rule("address-outside-zone", "error", "Address outside its zone's networks",
          "An asset's address lies outside every network of its zone.", "SR 5.1"),
     Rule("address-duplicate", "error", "Address claimed twice",
@@ -171,6 +174,9 @@ def _references(c: _Ctx) -> Iterator[Finding]:
                           f"conduit {cid!r} lists countermeasure {mid!r}, but its `at` places it at "
                           f"{cm.at.kind} {cm.at.target!r}", "conduits", cid, "countermeasures", i)
     for aid, a in p.assets.items():
+        if aid in p.zones:
+            yield c.f("ambiguous-id", f"{aid!r} is both an asset and a zone; rename one of them", "assets", aid,
+                      key=True)
         yield from ref("zone", p.zones, a.zone, "assets", aid, "zone")
         yield from ref("role", p.roles, a.supplier, "assets", aid, "supplier")
         yield from ref("role", p.roles, a.owner, "assets", aid, "owner")
@@ -223,21 +229,40 @@ def _networks(c: _Ctx) -> Iterator[Finding]:
                           "zones", r[3], "networks", r[4])
         active.append(r)
 
+    starts = [(r[0], r[1]) for r in ranges]
     owner_of: dict[Any, tuple[str, int]] = {}
     for aid, a in c.plant.assets.items():
         zone = c.plant.zones.get(a.zone)
         for i, addr in enumerate(a.addresses):
-            if addr in owner_of and owner_of[addr][0] != aid:
+            if addr in owner_of:
                 first = owner_of[addr]
-                yield c.f("address-duplicate", f"address {addr} of asset {aid!r} is also claimed by asset "
-                          f"{first[0]!r}", "assets", aid, "addresses", i)
+                whom = "listed twice by the same asset" if first[0] == aid else f"also claimed by asset {first[0]!r}"
+                yield c.f("address-duplicate", f"address {addr} of asset {aid!r} is {whom}", "assets", aid,
+                          "addresses", i)
             else:
-                owner_of.setdefault(addr, (aid, i))
-            if zone is not None and zone.networks and not any(
-                    addr.version == n.version and addr in n for n in zone.networks):
+                owner_of[addr] = (aid, i)
+            if zone is None or any(addr.version == n.version and addr in n for n in zone.networks):
+                continue
+            holder = _zone_holding(ranges, starts, addr)
+            if holder is not None and holder[3] != a.zone:
+                yield c.f("address-outside-zone", f"address {addr} of asset {aid!r} lies in network {holder[5]} of "
+                          f"zone {holder[3]!r}, not in its zone {a.zone!r}", "assets", aid, "addresses", i)
+            elif zone.networks:
                 nets = ", ".join(str(n) for n in zone.networks)
                 yield c.f("address-outside-zone", f"address {addr} of asset {aid!r} lies outside the networks of "
                           f"its zone {a.zone!r} ({nets})", "assets", aid, "addresses", i)
+
+
+def _zone_holding(ranges: list[tuple[Any, ...]], starts: list[tuple[int, int]], addr: Any) -> tuple[Any, ...] | None:
+    """The zone network that holds an address: the nearest range starting at or below it, or an earlier,
+    wider one (only asked for addresses outside their own zone, so the scan back is rare)."""
+    value = int(addr)
+    i = bisect_right(starts, (addr.version, value)) - 1
+    while i >= 0 and ranges[i][0] == addr.version:
+        if ranges[i][1] <= value <= ranges[i][2]:
+            return ranges[i]
+        i -= 1
+    return None
 
 
 def _zone_of(c: _Ctx, endpoint: str) -> str | None:
@@ -318,7 +343,8 @@ def _compensations(c: _Ctx) -> Iterator[Finding]:
             yield c.f("compensation-approver", f"compensation of {comp.requirement} for asset {comp.asset!r} is "
                       f"approved by {comp.approved_by!r}, a {role.kind}; only an asset_owner role can approve",
                       "compensations", i, "approved_by")
-    compensated = {comp.asset for comp in p.compensations if comp.approved_by}
+    owners = {rid for rid, r in p.roles.items() if r.kind == "asset_owner"}
+    compensated = {comp.asset for comp in p.compensations if comp.approved_by in owners}
     for aid, a in p.assets.items():
         if a.legacy and aid not in compensated and a.lifecycle != "decommissioned":
             yield c.f("legacy-uncompensated", f"legacy asset {aid!r} has no approved compensation", "assets", aid,

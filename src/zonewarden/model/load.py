@@ -33,12 +33,13 @@ class RawPlant:
     problems: list[Problem]
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """How a file is named in messages: relative to the working folder when inside it, else absolute."""
     try:
         rel = os.path.relpath(path)
     except ValueError:  # pragma: no cover - another drive on Windows
-        return str(path)
-    return str(path) if rel.startswith(("../../", "..\\..\\")) else rel
+        return str(path.absolute())
+    return str(path.absolute()) if rel == ".." or rel.startswith(("../", "..\\")) else rel
 
 
 def _read_bytes(path: Path, display: str, via: Location | None) -> bytes:
@@ -52,27 +53,35 @@ def _read_bytes(path: Path, display: str, via: Location | None) -> bytes:
         raise PlantReadError(f"{display}: permission denied", via) from None
 
 
-def _plant_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in YAML_SUFFIXES and p.is_file())
-        if not files:
-            raise PlantReadError(f"{_display(path)}: folder holds no .yaml or .yml file")
-        return files
-    return [path]
+def _plant_files(path: Path, via: Location | None = None) -> list[Path]:
+    """A file as it is; a folder as its YAML files in name order (hidden files such as ._x.yaml skipped)."""
+    if not path.is_dir():
+        return [path]
+    try:
+        entries = sorted(path.iterdir())
+    except OSError as e:
+        raise PlantReadError(f"{display_path(path)}: cannot list the folder ({e.strerror})", via) from None
+    files = [p for p in entries if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith(".")]
+    for p in files:
+        if not p.is_file():
+            raise PlantReadError(f"{display_path(p)}: not a readable file (a broken link?)", via)
+    if not files:
+        raise PlantReadError(f"{display_path(path)}: folder holds no .yaml or .yml file", via)
+    return files
 
 
 def read_raw(path: str | os.PathLike[str]) -> RawPlant:
     """Read a plant file or folder, following `include:`; raise PlantReadError if it cannot be read."""
     root = Path(path)
     if not root.exists():
-        raise PlantReadError(f"{_display(root)}: no such file or folder")
+        raise PlantReadError(f"{display_path(root)}: no such file or folder")
     sources = SourceMap()
     problems: list[Problem] = []
     docs: list[tuple[str, dict[str, Any]]] = []
     seen: set[Path] = set()
 
     def visit(p: Path, via: Location | None) -> None:
-        disp = _display(p)
+        disp = display_path(p)
         if p.resolve() in seen:
             raise PlantReadError(f"{disp} is included twice (or includes itself)", via)
         seen.add(p.resolve())
@@ -86,11 +95,13 @@ def read_raw(path: str | os.PathLike[str]) -> RawPlant:
             raise PlantReadError("the top level of a plant file must be a mapping of sections "
                                  "(zonewarden, plant, zones, ...)", loc(disp, node))
         with paused_gc():
-            data = build(node, disp, problems, "")
+            data = build(node, disp, problems)
         docs.append((disp, data))
         for item, where in _includes(node, disp, data):
             target = p.parent / item
-            for f in _plant_files(target) if target.exists() else [target]:
+            if target.is_dir() and target.resolve() == p.parent.resolve():
+                raise PlantReadError(f"`include: {item!r}` names the folder of {disp} itself", where)
+            for f in _plant_files(target, where) if target.exists() else [target]:
                 visit(f, where)
 
     for f in _plant_files(root):
@@ -106,12 +117,13 @@ def _includes(node: MappingNode, file: str, data: dict[str, Any]) -> list[tuple[
         return []
     _, vnode = next((k, v) for k, v in node.value if getattr(k, "value", None) == "include")
     if isinstance(inc, str):
-        return [(inc, loc(file, vnode))]
+        inc = [inc]
+        vnode = SequenceNode("tag:yaml.org,2002:seq", [vnode], vnode.start_mark, vnode.end_mark)
     if not isinstance(inc, list) or not isinstance(vnode, SequenceNode):
         raise PlantReadError("`include` is a list of file or folder paths", loc(file, vnode))
     out = []
     for item, n in zip(inc, vnode.value, strict=True):
-        if not isinstance(item, str):
+        if not isinstance(item, str) or not item.strip() or "\0" in item:
             raise PlantReadError("`include` entries are file or folder paths", loc(file, n))
         out.append((item, loc(file, n)))
     return out
@@ -213,7 +225,21 @@ def _problem_from_error(err: Any, sources: SourceMap) -> Problem:
     else:
         msg = f"{field_name}: {err['msg']}" if field_name else err["msg"]
         msg = msg.replace("Value error, ", "")
-    return Problem(rule, msg, sources.locate(loc, key=kind == "extra_forbidden"), loc)
+    return Problem(rule, msg, sources.locate(loc, key=kind == "extra_forbidden"), _clean_loc(loc, sources.root))
+
+
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
+    """The data path of an error: pydantic's union-branch labels (`function-after[...]`, `list[int]`) dropped."""
+    out = []
+    for i, step in enumerate(loc):
+        in_dict = isinstance(data, dict) and step in data
+        in_list = isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data)
+        if in_dict or in_list:
+            data = data[step]
+        elif not (i == len(loc) - 1 and isinstance(data, dict)):
+            continue
+        out.append(step)
+    return tuple(out)
 
 
 def _data_path(loc: tuple[Any, ...], data: Any) -> str:
@@ -256,7 +282,9 @@ def validate_raw(raw: RawPlant) -> Plant:
                 problems.append(Problem("format-version", "missing `zonewarden: 1` (the format version) "
                                         "at the top of the plant file", raw.sources.locate([]), ()))
                 continue
-            problems.append(_problem_from_error(err, raw.sources))
+            problem = _problem_from_error(err, raw.sources)
+            if not any(p.path == problem.path and p.rule == problem.rule for p in problems):
+                problems.append(problem)  # a union reports once per branch; one finding per place is enough
     if problems:
         problems.sort(key=lambda p: (p.location or Location("", 0, 0)))
         raise PlantInvalid(problems)

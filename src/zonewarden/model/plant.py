@@ -19,6 +19,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     PrivateAttr,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
     model_validator,
@@ -205,8 +206,8 @@ class Asset(Strict):
     criticality: Literal[V.CRITICALITY] = "medium"  # type: ignore[valid-type]
     lifecycle: Literal[V.LIFECYCLE] = "operating"  # type: ignore[valid-type]
     capability: Capability | None = None
-    legacy: bool = Field(False, description="Cannot meet current requirements and cannot be replaced soon.")
-    reachable_from_outside: bool = Field(False, description="Reachable from outside the plant (an entry point).")
+    legacy: StrictBool = Field(False, description="Cannot meet current requirements and cannot be replaced soon.")
+    reachable_from_outside: StrictBool = Field(False, description="Reachable from outside the plant (an entry point).")
 
 
 class Placement(Strict):

@@ -26,6 +26,10 @@ except ImportError:  # pragma: no cover - libyaml ships in PyYAML's wheels
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 STR = "tag:yaml.org,2002:str"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+MAX_VALUES = 5_000_000
 MERGE = "tag:yaml.org,2002:merge"
 _scalar_ctor = yaml.constructor.SafeConstructor()
 
@@ -76,51 +80,90 @@ def scalar(node: ScalarNode, file: str) -> Any:
     try:
         return ctor(_scalar_ctor, node)
     except (ValueError, yaml.YAMLError) as e:
+        if node.tag == TIMESTAMP:  # 2024-13-01: keep the text, the model says which field wanted a date
+            return node.value
         raise PlantReadError(f"cannot read value {node.value!r} as {node.tag.rsplit(':', 1)[-1]}: {e}",
                              loc(file, node)) from None
 
 
-def _flatten(node: MappingNode) -> None:
-    if any(k.tag == MERGE for k, _ in node.value):
+def _flatten(node: MappingNode, file: str) -> int:
+    """Apply YAML merge keys (<<) in place; return how many leading pairs came from merges."""
+    merges = sum(1 for k, _ in node.value if k.tag == MERGE)
+    if not merges:
+        return 0
+    local = len(node.value) - merges
+    try:
         _scalar_ctor.flatten_mapping(node)
+    except yaml.YAMLError:
+        raise PlantReadError("a merge key (<<) takes an alias of a mapping, or a list of them",
+                             loc(file, node)) from None
+    return len(node.value) - local
 
 
-def build(node: Node, file: str, problems: list[Problem], section: str | None = None) -> Any:
-    """Plain data from a node tree; duplicate keys become problems. `section`: the top-level key."""
-    cls = node.__class__
-    if cls is ScalarNode:
-        return node.value if node.tag == STR else scalar(node, file)  # type: ignore[arg-type]
-    if cls is SequenceNode:
-        return [v.value if v.__class__ is ScalarNode and v.tag == STR else build(v, file, problems)
-                for v in node.value]
-    if cls is MappingNode:
-        _flatten(node)  # type: ignore[arg-type]
-        out: dict[Any, Any] = {}
-        top = section == ""
-        for k, v in node.value:
-            if k.__class__ is not ScalarNode:
-                raise PlantReadError("a mapping key must be a plain value, not a list or mapping", loc(file, k))
-            key = k.value if k.tag == STR else scalar(k, file)
-            if key in out:
-                problems.append(_duplicate(node, key, k, v, file, section))  # type: ignore[arg-type]
-            elif v.__class__ is ScalarNode and v.tag == STR:
-                out[key] = v.value
-            else:
-                out[key] = build(v, file, problems, key if top else None)
-        return out
-    raise PlantReadError(f"unexpected YAML node {cls.__name__}", loc(file, node))  # pragma: no cover
+class Builder:
+    """Plain data from a node tree. Duplicate keys become problems (with the data path, for stable ids);
+    keys brought in by a merge (<<) may be overridden, as YAML intends; aliases may not expand the
+    document beyond MAX_VALUES values (a few hundred bytes can otherwise ask for gigabytes)."""
+
+    def __init__(self, file: str, problems: list[Problem]) -> None:
+        self.file = file
+        self.problems = problems
+        self.budget = MAX_VALUES
+
+    def build(self, node: Node, path: tuple[Any, ...] = ()) -> Any:
+        cls = node.__class__
+        file = self.file
+        if cls is ScalarNode:
+            return node.value if node.tag == STR else scalar(node, file)  # type: ignore[arg-type]
+        self.budget -= 1 + len(node.value)
+        if self.budget < 0:
+            raise PlantReadError(f"the document expands to more than {MAX_VALUES:,} values; do aliases (*name) "
+                                 "repeat large parts of it?", loc(file, node))
+        if cls is SequenceNode:
+            if node.tag != SEQ:
+                raise PlantReadError(f"unsupported YAML tag {node.tag!r} on a list", loc(file, node))
+            return [v.value if v.__class__ is ScalarNode and v.tag == STR else self.build(v, (*path, i))
+                    for i, v in enumerate(node.value)]
+        if cls is MappingNode:
+            if node.tag != MAP:
+                raise PlantReadError(f"unsupported YAML tag {node.tag!r} on a mapping", loc(file, node))
+            merged = _flatten(node, file)  # type: ignore[arg-type]
+            out: dict[Any, Any] = {}
+            first_at: dict[Any, int] = {}
+            for i, (k, v) in enumerate(node.value):
+                if k.__class__ is not ScalarNode:
+                    raise PlantReadError("a mapping key must be a plain value, not a list or mapping", loc(file, k))
+                key = k.value if k.tag == STR else scalar(k, file)
+                if key in out and first_at[key] >= merged:
+                    self.problems.append(_duplicate(node, key, k, v, file, path))  # type: ignore[arg-type]
+                    continue
+                first_at[key] = i
+                if v.__class__ is ScalarNode and v.tag == STR:
+                    out[key] = v.value
+                else:
+                    out[key] = self.build(v, (*path, key))
+            return out
+        raise PlantReadError(f"unexpected YAML node {cls.__name__}", loc(file, node))  # pragma: no cover
 
 
-def _duplicate(node: MappingNode, key: Any, knode: Node, vnode: Node, file: str, section: str | None) -> Problem:
+def build(node: Node, file: str, problems: list[Problem]) -> Any:
+    """Plain data from a node tree; see Builder."""
+    try:
+        return Builder(file, problems).build(node)
+    except RecursionError:
+        raise PlantReadError("the document nests deeper than zonewarden can follow", loc(file, node)) from None
+
+
+def _duplicate(node: MappingNode, key: Any, knode: Node, vnode: Node, file: str, path: tuple[Any, ...]) -> Problem:
     first_k, first_v = next((k, v) for k, v in node.value if isinstance(k, ScalarNode) and scalar(k, file) == key)
     first = loc(file, first_k)
     rule, msg = "duplicate-id", f"{key!r} is defined twice in the same mapping (first at line {first.line})"
-    if section == "assets":
+    if path == ("assets",):
         zones = [_zone_of(n) for n in (first_v, vnode)]
         if zones[0] != zones[1]:
             rule = "asset-in-two-zones"
             msg = f"asset {key!r} is placed in zone {zones[1]!r} here and in zone {zones[0]!r} at line {first.line}"
-    return Problem(rule, msg + "; an id is defined once", loc(file, knode), related=(first,))
+    return Problem(rule, msg + "; an id is defined once", loc(file, knode), (*path, key), related=(first,))
 
 
 def _zone_of(node: Node) -> Any:
@@ -198,7 +241,7 @@ class SourceMap:
     def _pairs(self, node: MappingNode, file: str) -> dict[Any, tuple[Node, Node]]:
         idx = self._pairs_cache.get(id(node))
         if idx is None:
-            _flatten(node)
+            _flatten(node, file)
             idx = {}
             for k, v in node.value:
                 if isinstance(k, ScalarNode):

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, ValidationError
 
 from .diagnostics import PlantInvalid, PlantReadError, Problem
-from .load import _problem_from_error
+from .load import _problem_from_error, display_path
 from .plant import Strict
 from .source import SourceMap, build, compose
 
@@ -48,7 +48,7 @@ def default_path(plant: str | os.PathLike[str]) -> Path:
 def load_tracking(path: str | os.PathLike[str]) -> tuple[Tracking, SourceMap]:
     """Read and validate a tracking file; PlantReadError or PlantInvalid (with positions) otherwise."""
     p = Path(path)
-    display = os.path.relpath(p) if not os.path.relpath(p).startswith("../..") else str(p)
+    display = display_path(p)
     try:
         text = p.read_bytes()
     except OSError as e:

@@ -75,9 +75,11 @@ def normalize_id(text: str) -> str:
         base = f"{prefix.upper()} {int(a)}.{int(b)}"
         n = re1 or re2
         return f"{base} RE {int(n)}" if n else base
-    m = re.fullmatch(r"(SM|SR|SD|SI|SVV|DM|SUM|SG)[-.\s]?(\d+)", t, flags=re.IGNORECASE)
+    # 4-1 practices; SR/SD/SI need '-' or '.', so that 'SR 5' (a 3-3 typo) is not read as 4-1 SR-5
+    m = re.fullmatch(r"(SM|SVV|DM|SUM|SG)[-.\s]?(\d+)|(SR|SD|SI)[-.](\d+)", t, flags=re.IGNORECASE)
     if m:
-        return f"{m.group(1).upper()}-{int(m.group(2))}"
+        prefix, n = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return f"{prefix.upper()}-{int(n)}"
     m = re.fullmatch(r"(ZCR|ORG|CM|NET|COMP|DATA|USER|EVENT|AVAIL)\s*(\d+)\.(\d+)", t, flags=re.IGNORECASE)
     if m:
         return f"{m.group(1).upper()} {int(m.group(2))}.{int(m.group(3))}"
