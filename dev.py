@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run zonewarden from a fresh clone with nothing but Python 3.11+.
 
-    python3 dev.py demo    # main job on the bundled example plant
+    python3 dev.py demo    # check and assess the bundled example plant
     python3 dev.py test    # the whole test suite (ruff + pytest), as CI runs it
 
 Each command creates `.venv` on first use and reinstalls only when pyproject.toml changed.
@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
     what = argv[0] if argv else "help"
     if what == "demo":
         ensure_env()
-        return run(BIN / "zonewarden", "check", EXAMPLE, *argv[1:])
+        return run(BIN / "zonewarden", "check", EXAMPLE) or run(BIN / "zonewarden", "assess", EXAMPLE, *argv[1:])
     if what == "test":
         ensure_env()
         rc = run(BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py")

@@ -20,6 +20,7 @@ from .plant import Plant
 from .source import SourceMap, build, compose, loc, paused_gc
 
 YAML_SUFFIXES = (".yaml", ".yml")
+TRACKING_FILENAME = "tracking.yaml"  # lives beside the plant files; never read as part of the plant
 MAPPING_SECTIONS = ("roles", "zones", "conduits", "assets", "countermeasures")
 LIST_SECTIONS = ("compensations",)
 
@@ -61,7 +62,8 @@ def _plant_files(path: Path, via: Location | None = None) -> list[Path]:
         entries = sorted(path.iterdir())
     except OSError as e:
         raise PlantReadError(f"{display_path(path)}: cannot list the folder ({e.strerror})", via) from None
-    files = [p for p in entries if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith(".")]
+    files = [p for p in entries if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith(".")
+             and p.name != TRACKING_FILENAME]
     for p in files:
         if not p.is_file():
             raise PlantReadError(f"{display_path(p)}: not a readable file (a broken link?)", via)

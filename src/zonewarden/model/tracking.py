@@ -15,12 +15,12 @@ from typing import Literal
 from pydantic import Field, ValidationError
 
 from .diagnostics import PlantInvalid, PlantReadError, Problem
-from .load import _problem_from_error, display_path
+from .load import TRACKING_FILENAME, _problem_from_error, display_path
 from .plant import Strict
 from .source import SourceMap, build, compose
 
 STATUSES = ("open", "in-progress", "accepted", "mitigated", "false-positive")
-FILENAME = "tracking.yaml"
+FILENAME = TRACKING_FILENAME
 
 
 class TrackEntry(Strict):
