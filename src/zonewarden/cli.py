@@ -48,6 +48,7 @@ if not out.is_terminal and "COLUMNS" not in os.environ:
     out = Console(soft_wrap=False, width=120)  # logs and pipes: wide enough for an SL-vector table
 err = Console(stderr=True)
 EXAMPLE = "fill-finish"
+COMPACT_ABOVE = 2000  # gaps; beyond that `assess --format json` prints one line (indenting costs 7x the time)
 
 
 class CheckFormat(StrEnum):
@@ -184,7 +185,7 @@ def assess(
         fail(f"--explain {explain!r}: expected a 62443-3-3 requirement id such as 'SR 1.1' or 'SR 5.2 RE 1'")
     if format is ListFormat.json or output is not None:
         data = explain_json(result, explain, catalog) if explain else assessment_json(result, zone=zone)
-        emit(to_json(data), output)
+        emit(to_json(data, compact=len(result.gaps) > COMPACT_ABOVE), output)
     if format is ListFormat.table:
         if explain:
             print_explain(out, result, explain, catalog)

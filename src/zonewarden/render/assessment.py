@@ -17,6 +17,19 @@ from ..standard.catalog import Catalog
 
 _SEV = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 _CLOSED = ("accepted", "mitigated", "false-positive")
+MAX_ROWS = 40  # a summary a person reads; --format json carries every row
+
+
+def _worst_first(items: list, key, what: str) -> tuple[list, str]:
+    """All items in plant order when few; else the MAX_ROWS with the largest key, and a note saying so."""
+    if len(items) <= MAX_ROWS:
+        return items, ""
+    shown = sorted(items, key=key, reverse=True)[:MAX_ROWS]
+    return shown, f"showing the {MAX_ROWS} of {len(items)} {what} with the most open gaps; --format json lists all"
+
+
+def _open(gaps: list) -> int:
+    return sum(1 for g in gaps if g.status not in _CLOSED)
 
 
 def _vec(v: SLVector | None) -> list[int] | None:
@@ -87,8 +100,11 @@ def print_summary(console: Console, a: Assessment) -> None:
               caption=f"FR order {' '.join(FRS)}; * SL-T derived from risk; red: below SL-T")
     for col in ("zone", "SL-T", "least SL-C", "SL-A", "gaps", "risk -> residual"):
         t.add_column(col, no_wrap=True)
-    for z in a.zones:
-        open_gaps = sum(1 for g in z.gaps if g.status not in _CLOSED)
+    zones, note = _worst_first(a.zones, lambda z: _open(z.gaps), "zones")
+    if note:
+        t.caption += f"\n{note}"
+    for z in zones:
+        open_gaps = _open(z.gaps)
         risk = "-"
         if z.scenarios:
             worst = max(z.scenarios, key=lambda s: s.risk)
@@ -99,21 +115,24 @@ def print_summary(console: Console, a: Assessment) -> None:
                   f"{open_gaps}" + (f" [dim](+{len(z.gaps) - open_gaps} closed)[/]" if open_gaps < len(z.gaps) else ""),
                   risk)
     console.print(t)
-    ct = Table(title="conduits")
+    conduits, note = _worst_first(a.conduits, lambda c: _open(c.gaps), "conduits")
+    ct = Table(title="conduits", caption=note or None)
     for col in ("conduit", "zones", "SL-T", "SL-A", "gaps", "countermeasures"):
         ct.add_column(col, no_wrap=col in ("conduit", "SL-T", "SL-A"), overflow="fold")
-    for c in a.conduits:
-        open_gaps = sum(1 for g in c.gaps if g.status not in _CLOSED)
+    for c in conduits:
+        open_gaps = _open(c.gaps)
         ct.add_row(c.id, " - ".join(c.zones), str(c.sl_target), _sl_cell(c.sl_achieved, c.sl_target),
                    str(open_gaps), ", ".join(c.countermeasures) or "[red]none[/]")
     console.print(ct)
     if a.findings:
-        ft = Table(title="findings")
-        for col in ("severity", "id", "status", "where", "what"):
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        findings = sorted(a.findings, key=lambda f: -rank.get(f.severity, 0))[:MAX_ROWS]
+        more = len(a.findings) - len(findings)
+        ft = Table(title="findings", caption=f"and {more} more; --format json lists all" if more else None)
+        for col in ("severity", "id", "status", "what"):
             ft.add_column(col, overflow="fold")
-        for f in a.located_findings():
-            ft.add_row(f"[{_SEV.get(f.severity, '')}]{f.severity}[/]", f.id, a.status(f.id),
-                       str(f.location or "-"), f.message)
+        for f in findings:
+            ft.add_row(f"[{_SEV.get(f.severity, '')}]{f.severity}[/]", f.id, a.status(f.id), f.message)
         console.print(ft)
     roles = Counter(g.owner_role for g in a.gaps if g.status not in _CLOSED)
     console.print("open gaps by role: " + (", ".join(f"{r} {n}" for r, n in sorted(roles.items())) or "none"))

@@ -29,8 +29,11 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
 _NUMBER_LIST = re.compile(r"\[\s+(-?\d+(?:\.\d+)?(?:,\s+-?\d+(?:\.\d+)?)*)\s+\]")
 
 
-def to_json(obj: Any) -> str:
-    """Indented JSON with lists of numbers (SL vectors) kept on one line."""
+def to_json(obj: Any, *, compact: bool = False) -> str:
+    """Indented JSON with lists of numbers (SL vectors) kept on one line; `compact`: one line, for big documents
+    (Python's fast C encoder does not indent)."""
+    if compact:
+        return json.dumps(obj, ensure_ascii=False, default=str, separators=(",", ":")) + "\n"
     text = json.dumps(obj, indent=2, ensure_ascii=False, default=str)
     return _NUMBER_LIST.sub(lambda m: "[" + ", ".join(m.group(1).split(",")).replace(",  ", ", ").replace(
         "\n", "").replace("  ", "") + "]", text) + "\n"
