@@ -7,6 +7,7 @@ ZONEWARDEN_DEBUG=1. Reference: docs/cli.md.
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -138,6 +139,7 @@ def _load_checked(plant: Path):
     except PlantReadError as e:
         fail(str(e))
     result = check_raw(raw)
+    gc.freeze()  # the plant lives until the command exits: keep the collector from re-scanning it
     errors = [f for f in result.findings if f.severity == "error"]
     if errors or result.plant is None:
         for f in errors[:20]:
