@@ -50,7 +50,7 @@ def main(argv: list[str]) -> int:
         return run(BIN / "zonewarden", "check", EXAMPLE) or run(BIN / "zonewarden", "assess", EXAMPLE, *argv[1:])
     if what == "test":
         ensure_env()
-        rc = run(BIN / "ruff", "check", "src", "tests", "benchmarks", "dev.py")
+        rc = run(BIN / "ruff", "check", "src", "tests", "benchmarks", "scripts", "dev.py")
         return rc or run(BIN / "python", "-m", "pytest", *argv[1:])
     print(__doc__)
     return 0 if what in ("help", "-h", "--help") else 2

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from . import __version__
 from .analysis.assess import assess as run_assessment
-from .analysis.checks import RULES, check_raw
+from .analysis.checks import RULES, check_raw, unreadable
 from .analysis.findings import severity_rank
 from .model.diagnostics import PlantInvalid, PlantReadError
 from .model.load import read_raw
@@ -110,13 +110,18 @@ def check(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
     """Check a plant against the format and the semantic rules; exit 1 on findings, 2 if unreadable."""
+    subject = str(plant)
     try:
         raw = read_raw(plant)
     except PlantReadError as e:
+        if format is not CheckFormat.table:  # CI still gets a document to upload, with the one located error
+            finding = [unreadable(e.message, e.location)]
+            doc = sarif(finding, RULES.values()) if format is CheckFormat.sarif else \
+                findings_json(finding, subject, {"error": 1, "warning": 0}, [])
+            emit(to_json(doc), output)
         fail(str(e))
     result = check_raw(raw)
     counts = result.counts()
-    subject = str(plant)
     if format is CheckFormat.json:
         emit(to_json(findings_json(result.findings, subject, counts, result.files)), output)
     elif format is CheckFormat.sarif:

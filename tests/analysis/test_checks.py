@@ -99,7 +99,8 @@ def _anchor_location(path: Path, anchor: str | tuple[str, int]) -> tuple[int, in
 
 
 def test_every_rule_has_a_fixture():
-    assert set(CASES) == set(RULES), set(RULES) ^ set(CASES)
+    # `unreadable` is proven in tests/cli/test_cli.py: it is what check says when read_raw fails
+    assert set(CASES) == set(RULES) - {"unreadable"}, set(RULES) ^ set(CASES)
 
 
 @pytest.mark.parametrize("rule", sorted(CASES))

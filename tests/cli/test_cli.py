@@ -162,3 +162,19 @@ def test_messages_name_files_outside_the_working_folder_absolutely(tmp_path):
     path.write_text("zones: [\n")
     res = zw("check", str(path), cwd=Path(__file__).parent)
     assert f"{path}:2:1" in res.stderr
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_unreadable_plant_still_gives_a_document_and_exit_2(tmp_path, fmt):
+    path = tmp_path / "p.yaml"
+    path.write_text("zones: [\n")
+    out = tmp_path / f"out.{fmt}"
+    res = zw("check", str(path), "--format", fmt, "-o", str(out))
+    assert res.returncode == 2
+    doc = json.loads(out.read_text())
+    if fmt == "sarif":
+        [r] = doc["runs"][0]["results"]
+        assert r["ruleId"] == "unreadable" and r["locations"][0]["physicalLocation"]["region"]["startLine"] == 2
+        assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("file://")
+    else:
+        assert doc["findings"][0]["rule"] == "unreadable" and doc["findings"][0]["line"] == 2

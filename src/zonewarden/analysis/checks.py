@@ -23,6 +23,8 @@ from .findings import Finding, Rule, finding_id
 
 _R = [
     # -- reading and format (found while loading)
+    Rule("unreadable", "error", "Plant cannot be read",
+         "A file is missing, is not YAML, or cannot be followed (include, aliases); nothing else was checked."),
     Rule("format-version", "error", "Format version", "The file must start with `zonewarden: 1`."),
     Rule("unknown-key", "error", "Unknown key", "A key the format does not define; often a typo."),
     Rule("missing-field", "error", "Missing field", "A required key is absent."),
@@ -106,6 +108,13 @@ def _finding(rule_id: str, message: str, path: tuple[Any, ...], sources: SourceM
     loc = location if location is not None else (sources.locate(path, key=key) if sources else None)
     return Finding(finding_id(rule_id, path), rule_id, rule.severity, message, loc, path, rule.requirement,
                    related)
+
+
+def unreadable(message: str, location: Any) -> Finding:
+    """The one finding of a plant that could not be read (exit status 2), for JSON and SARIF consumers."""
+    rule = RULES["unreadable"]
+    path = (location.file,) if location else ()
+    return Finding(finding_id(rule.id, path), rule.id, rule.severity, message, location, path)
 
 
 def from_problem(p: Problem) -> Finding:

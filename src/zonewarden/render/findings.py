@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -53,6 +55,12 @@ def sarif(findings: Sequence[Finding], rules: Iterable[Rule]) -> dict[str, Any]:
     index = {r.id: i for i, r in enumerate(rule_list)}
     level = {"error": "error", "critical": "error", "high": "error", "warning": "warning", "medium": "warning",
              "low": "note", "info": "note"}
+    def artifact(file: str) -> dict[str, str]:
+        # relative names are relative to the working folder, which %SRCROOT% names; others are file URIs
+        if os.path.isabs(file):
+            return {"uri": Path(file).as_uri()}
+        return {"uri": file.replace("\\", "/"), "uriBaseId": "%SRCROOT%"}
+
     results = []
     for f in findings:
         result: dict[str, Any] = {
@@ -64,12 +72,12 @@ def sarif(findings: Sequence[Finding], rules: Iterable[Rule]) -> dict[str, Any]:
         }
         if f.location:
             result["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": f.location.file.replace("\\", "/"), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": artifact(f.location.file),
                 "region": {"startLine": f.location.line, "startColumn": f.location.column},
             }}]
         if f.related:
             result["relatedLocations"] = [{"id": i, "physicalLocation": {
-                "artifactLocation": {"uri": r.file.replace("\\", "/"), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": artifact(r.file),
                 "region": {"startLine": r.line, "startColumn": r.column}}} for i, r in enumerate(f.related)]
         results.append(result)
     return {
@@ -89,6 +97,7 @@ def sarif(findings: Sequence[Finding], rules: Iterable[Rule]) -> dict[str, Any]:
                     "properties": {"requirement": r.requirement} if r.requirement else {},
                 } for r in rule_list],
             }},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().as_uri() + "/"}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
