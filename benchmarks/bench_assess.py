@@ -9,44 +9,26 @@ Goal: the assessment (load + check + assess) in under 5 s on one core.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from gen_plant import generate  # noqa: E402
+from common import PLANT, best_of, ensure_plant  # noqa: E402
 
 from zonewarden.analysis.assess import assess  # noqa: E402
 from zonewarden.analysis.checks import check_raw  # noqa: E402
 from zonewarden.model.load import read_raw  # noqa: E402
 
 
-def best_of(n: int, fn, keep: dict | None = None) -> float:
-    """Best wall time of n runs; the previous run's result is freed first, outside the timed region."""
-    times = []
-    for _ in range(n):
-        if keep is not None:
-            keep.clear()
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--plant", default=str(HERE / "out" / "plant-20k.yaml"))
+    ap.add_argument("--plant", default=str(PLANT))
     args = ap.parse_args(argv)
-    path = Path(args.plant)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(generate(20_000, 500, 2_000))
+    path = ensure_plant(Path(args.plant))
     keep = {}
 
     def check() -> None:

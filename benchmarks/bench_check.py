@@ -14,7 +14,6 @@ import gc
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import yaml
@@ -22,7 +21,7 @@ import yaml
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from gen_plant import generate  # noqa: E402
+from common import PLANT, best_of, ensure_plant  # noqa: E402
 
 from zonewarden.analysis.checks import check_raw  # noqa: E402
 from zonewarden.model.load import read_raw  # noqa: E402
@@ -41,19 +40,6 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def best_of(n: int, fn, keep: dict | None = None) -> float:
-    """Best wall time of n runs; the previous run's result is freed first, outside the timed region."""
-    times = []
-    for _ in range(n):
-        if keep is not None:
-            keep.clear()
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def peak_rss_mb(path: Path, ours: bool) -> float:
     code = PEAK.format(src=str(HERE.parent / "src"), ours=ours, path=str(path))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -63,12 +49,9 @@ def peak_rss_mb(path: Path, ours: bool) -> float:
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--plant", default=str(HERE / "out" / "plant-20k.yaml"))
+    ap.add_argument("--plant", default=str(PLANT))
     args = ap.parse_args(argv)
-    path = Path(args.plant)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(generate(20_000, 500, 2_000))
+    path = ensure_plant(Path(args.plant))
     size = path.stat().st_size
 
     # Peak memory first, in fresh interpreters: Linux carries ru_maxrss across exec, so a child
