@@ -144,7 +144,9 @@ def _merge(docs: list[tuple[str, dict[str, Any]]], sources: SourceMap, problems:
 
     for file, data in docs:
         for key, value in data.items():
-            if key == "include" or (key == "zonewarden" and merged.get(key) == value):
+            if key == "include" and "include" in merged:  # the root file's list stays, for the record
+                continue
+            if key == "zonewarden" and merged.get(key) == value:
                 continue
             if key in MAPPING_SECTIONS and isinstance(value, dict) and isinstance(merged.get(key, {}), dict):
                 section = merged.setdefault(key, {})
