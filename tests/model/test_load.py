@@ -171,3 +171,12 @@ def test_strict_booleans(plant_file):
     with pytest.raises(PlantInvalid) as e:
         load_plant(plant_file(ZONES + "assets:\n  a: {zone: z1, type: embedded_device, legacy: 'yes'}\n"))
     assert e.value.problems[0].path == ("assets", "a", "legacy")
+
+
+def test_numbers_where_text_is_expected_say_to_quote(plant_file):
+    with pytest.raises(PlantInvalid) as e:
+        load_plant(plant_file("zones:\n  1: {name: One, level: 1, kind: control}\n"
+                              "assets:\n  a: {zone: '1', type: embedded_device, firmware: 2.10}\n"))
+    messages = [p.message for p in e.value.problems]
+    assert any(m.startswith("zones: the id 1 is read by YAML as a number; quote it") for m in messages)
+    assert any("got the number 2.1; quote it" in m for m in messages)

@@ -223,6 +223,14 @@ def _problem_from_error(err: Any, sources: SourceMap) -> Problem:
     elif kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         msg = f"{field_name}: {err['input']!r} is not allowed; expected {expected}"
+    elif kind == "string_type" and "[key]" in loc:
+        section = ".".join(str(x) for x in loc[: loc.index("[key]") - 1])
+        kind_name = {"int": "a number", "float": "a number", "bool": "true/false"}.get(type(err["input"]).__name__,
+                                                                                    "a non-text value")
+        msg = f"{section}: the id {err['input']!r} is read by YAML as {kind_name}; quote it ('{err['input']}')"
+    elif kind == "string_type" and isinstance(err["input"], int | float) and not isinstance(err["input"], bool):
+        msg = (f"{field_name}: expected text, got the number {err['input']!r}; quote it "
+               f"(YAML reads 2.10 as the number 2.1)")
     elif kind in ("greater_than_equal", "less_than_equal") and _is_sl_path(loc):
         rule = "sl-range"
         msg = f"{field_name}: {err['msg'].lower()}"
