@@ -7,6 +7,7 @@ ZONEWARDEN_DEBUG=1. Reference: docs/cli.md.
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import os
 import shutil
@@ -180,12 +181,22 @@ def assess(
     fail_on: Annotated[Severity, typer.Option(help="Lowest severity of an open gap or finding that makes the exit "
                                               "status 1.")] = Severity.never,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON to this file.")] = None,
+    edition: Annotated[str, typer.Option(help="3-3 reading: 2013+COR1:2014 (default) or 2013.")] = DEFAULT_EDITION,
+    as_of: Annotated[str | None, typer.Option(help="Assess as of this date, YYYY-MM-DD (default today): "
+                                              "compensations past their review date do not count.")] = None,
 ) -> None:
     """SL-T from risk, SL-C of components, SL-A of zones and conduits, and every gap with who must act."""
+    try:
+        catalog = load_catalog().with_edition(edition)
+    except ValueError as e:
+        fail(f"--edition: {e}")
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of {as_of!r}: expected a date such as 2026-11-22")
     p = _load_checked(plant)
     doc, tpath = _load_tracking(plant, tracking)
-    result = run_assessment(p, doc, tracking_file=tpath)
-    catalog = load_catalog()
+    result = run_assessment(p, doc, tracking_file=tpath, catalog=catalog, as_of=day)
     if zone is not None and zone not in p.zones:
         fail(f"--zone {zone!r}: no such zone; zones: {', '.join(p.zones)}")
     if explain is not None and (catalog.find(explain) is None or catalog.find(explain).part != "3-3"):

@@ -1,8 +1,10 @@
 """The computation of design §4 on tiny plants whose expected vectors were worked out by hand.
 
 Facts the expectations rest on (3-3 catalog, 2013+COR1:2014): every FR has requirements at
-level 1 and at level 2; the level-1 RDF requirements are SR 5.1, 5.2, 5.3 and 5.4. ATT&CK for ICS
-18.1: T0803 (Block Command Message) is mitigated only through SR 7.7, so it touches RA alone.
+level 1 and at level 2; the level-1 RDF requirements are SR 5.1, 5.2, 5.3 and 5.4. 4-2 defines no
+component counterpart, for embedded and host devices, of the level-1 SR 1.6, 1.13, 2.3, 5.2, 5.3,
+5.4 and 7.5 (network devices only, or system level), so only a countermeasure meets those (SITE).
+ATT&CK for ICS 18.1: T0803 (Block Command Message) is mitigated only through SR 7.7: RA alone.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ assets:
   p: {zone: z, type: embedded_device, addresses: [10.0.0.1], capability: {sl: 1}}
 """
 SHORT_ON_RDF = "  q: {zone: z, type: embedded_device, addresses: [10.0.0.2], capability: {sl: [1, 1, 1, 1, 0, 1, 1]}}\n"
+SITE = "  site: {kind: policy, at: {zone: z}, meets: [SR 1.6, SR 1.13, SR 2.3, SR 5.2, SR 5.3, SR 5.4, SR 7.5]}\n"
+
+
+def with_site(text: str, cms: str = "", after: str = "") -> str:
+    """The plant text, a countermeasures section holding SITE (and `cms`), then `after`."""
+    return text + "countermeasures:\n" + SITE + cms + after
 
 
 def run(plant_file, text, **kw):
@@ -31,42 +39,58 @@ def zone(a, zid="z"):
 
 
 def test_every_asset_meets_gives_its_capability(plant_file):
-    # p has SL-C 1 everywhere: every level-1 requirement is met by all (one) assets; every FR has a
-    # level-2 requirement p falls short of, so SL-A is 1 on each FR; SL-T 1 -> no gap.
-    z = zone(run(plant_file, ONE_ZONE))
+    # p has SL-C 1 everywhere: every level-1 requirement with an embedded-device counterpart is met by
+    # all (one) assets, SITE meets the rest; every FR has a level-2 requirement p falls short of, so
+    # SL-A is 1 on each FR; SL-T 1 -> no gap.
+    z = zone(run(plant_file, with_site(ONE_ZONE)))
     assert z.sl_capability == SLVector.uniform(1)
     assert z.sl_achieved == SLVector.uniform(1)
     assert z.states["SR 1.1"].by == "assets"
     assert z.gaps == []
 
 
-def test_one_asset_short_opens_gaps_naming_it(plant_file):
-    # q has RDF 0: SR 5.1, 5.2, 5.3, 5.4 (level 1) fall short on q -> SL-A RDF 0 -> four gaps.
-    z = zone(run(plant_file, ONE_ZONE + SHORT_ON_RDF))
+def test_one_asset_short_opens_a_gap_naming_it(plant_file):
+    # q has RDF 0: SR 5.1 (level 1) falls short on q (SR 5.2-5.4 are SITE's) -> SL-A RDF 0 -> one gap.
+    z = zone(run(plant_file, with_site(ONE_ZONE + SHORT_ON_RDF)))
     assert z.sl_achieved == SLVector([1, 1, 1, 1, 0, 1, 1])
     assert z.sl_capability == SLVector([1, 1, 1, 1, 0, 1, 1])
+    [g] = z.gaps
+    assert (g.id, g.assets, g.severity) == ("gap:z:SR 5.1", ["q"], "medium")
+    # 4-2 defines CR 5.1 for every component type: the supplier must act
+    assert g.owner_role == "product_supplier"
+
+
+def test_system_level_requirements_are_met_by_countermeasures_only(plant_file):
+    # Without SITE, no embedded device can stand for SR 1.6, 1.13, 2.3, 5.2, 5.3, 5.4, 7.5, whatever its
+    # SL-C: SL-A falls to 0 on IAC, UC, RDF and RA; those gaps name both assets and need the integrator.
+    z = zone(run(plant_file, ONE_ZONE + SHORT_ON_RDF))
+    assert z.sl_achieved == SLVector([0, 0, 1, 1, 0, 1, 0])
     gaps = {g.requirement: g for g in z.gaps}
-    assert set(gaps) == {"SR 5.1", "SR 5.2", "SR 5.3", "SR 5.4"}
-    assert all(g.assets == ["q"] and g.severity == "medium" and g.id == f"gap:z:{r}" for r, g in gaps.items())
-    # 4-2 defines CR 5.1 for every component type: the supplier must act; SR 5.2/5.3 exist in 4-2
-    # only for network devices and SR 5.4 has no component content: the integrator must act.
-    assert gaps["SR 5.1"].owner_role == "product_supplier"
-    assert {gaps[r].owner_role for r in ("SR 5.2", "SR 5.3", "SR 5.4")} == {"integrator"}
+    assert set(gaps) == {"SR 1.6", "SR 1.13", "SR 2.3", "SR 5.1", "SR 5.2", "SR 5.3", "SR 5.4", "SR 7.5"}
+    assert gaps["SR 5.2"].assets == ["p", "q"] and gaps["SR 5.2"].owner_role == "integrator"
+    assert gaps["SR 5.1"].assets == ["q"] and gaps["SR 5.1"].owner_role == "product_supplier"
 
 
 def test_countermeasure_at_zone_satisfies_what_it_meets(plant_file):
-    text = ONE_ZONE + SHORT_ON_RDF + ("countermeasures:\n  fw: {kind: firewall, at: {zone: z}, "
-                                      "meets: [SR 5.1, SR 5.2, SR 5.3, CR 5.4]}\n")
+    # fw names the 4-2 id CR 5.1, which stands for SR 5.1 in the zone
+    text = with_site(ONE_ZONE + SHORT_ON_RDF, "  fw: {kind: firewall, at: {zone: z}, meets: [CR 5.1]}\n")
     z = zone(run(plant_file, text))
-    assert z.states["SR 5.4"].by == "countermeasure" and z.states["SR 5.4"].countermeasures == ("fw",)
+    assert z.states["SR 5.1"].by == "countermeasure" and z.states["SR 5.1"].countermeasures == ("fw",)
     assert z.sl_achieved == SLVector.uniform(1)  # RDF: level 1 all met, SR 5.1 RE 1 (level 2) is not
     assert z.gaps == []
 
 
 def test_planned_countermeasure_does_not_count(plant_file):
-    text = ONE_ZONE + SHORT_ON_RDF + ("countermeasures:\n  fw: {kind: firewall, at: {zone: z}, status: planned, "
-                                      "meets: [SR 5.1, SR 5.2, SR 5.3, SR 5.4]}\n")
+    text = with_site(ONE_ZONE + SHORT_ON_RDF,
+                     "  fw: {kind: firewall, at: {zone: z}, status: planned, meets: [SR 5.1]}\n")
     assert zone(run(plant_file, text)).sl_achieved["RDF"] == 0
+
+
+def test_countermeasure_at_an_asset_adds_to_what_it_meets(plant_file):
+    # agent meets CR 5.1 on q: q now lists SR 5.1, so the zone meets it through its assets
+    text = with_site(ONE_ZONE + SHORT_ON_RDF, "  agent: {kind: hardening, at: {asset: q}, meets: [CR 5.1]}\n")
+    z = zone(run(plant_file, text))
+    assert z.states["SR 5.1"].by == "assets" and z.sl_achieved["RDF"] == 1
 
 
 CONDUIT = """\
@@ -80,14 +104,18 @@ conduits:
   c: {zones: [z, y], countermeasures: [fw]}
 countermeasures:
   fw: {kind: firewall, at: {conduit: c}, meets: [SR 5.1, SR 5.2, SR 5.3, SR 5.4]}
+  site-z: {kind: policy, at: {zone: z}, meets: [SR 1.6, SR 1.13, SR 2.3, SR 7.5]}
+  site-y: {kind: policy, at: {zone: y}, meets: [SR 1.6, SR 1.6 RE 1, SR 1.13, SR 1.13 RE 1, SR 2.3, SR 7.5]}
 """
 
 
 def test_conduit_countermeasure_satisfies_boundary_srs_in_both_zones(plant_file):
     a = run(plant_file, CONDUIT)
     assert zone(a, "z").sl_achieved == SLVector.uniform(1)
-    # y: h has 2 except RDF 0; fw covers RDF level 1, nothing covers SR 5.1 RE 1 / SR 5.2 RE 1 -> RDF 1
-    assert zone(a, "y").sl_achieved == SLVector([2, 2, 2, 2, 1, 2, 2])
+    # y: h (host) has 2 except RDF 0; fw covers RDF level 1, nothing covers SR 5.1 RE 1 / SR 5.2 RE 1 -> RDF 1;
+    # SI and DC stop at 1: SR 3.2 RE 1 and SR 4.1 RE 1 (level 2) have no host counterpart in 4-2;
+    # IAC, UC, TRE, RA reach h's 2 (their level-3 items need SL-C 3 or have no host counterpart)
+    assert zone(a, "y").sl_achieved == SLVector([2, 2, 1, 1, 1, 2, 2])
     assert [g.requirement for g in zone(a, "y").gaps] == ["SR 5.1 RE 1", "SR 5.2 RE 1"]
     c = a.conduits[0]
     # conduit SL-T: max of z {1..} and y {2 1 1 1 2 1 1}; SL-A RDF 1 from fw (5.1, 5.2, 5.3 at level 1;
@@ -102,17 +130,16 @@ def test_conduit_declared_target_wins(plant_file):
     assert a.conduits[0].sl_target == SLVector.uniform(3) and a.conduits[0].sl_target_source == "declared"
 
 
-COMP = ONE_ZONE.replace("capability: {sl: 1}", "capability: {sl: [0, 1, 1, 1, 1, 1, 1]}") + """\
-countermeasures:
-  jump: {kind: jump_host, at: {zone: z}, meets: [SR 1.3, SR 1.4, SR 1.5, SR 1.6, SR 1.7, SR 1.10, SR 1.11,
-         SR 1.12, SR 1.13]}
+COMP = with_site(ONE_ZONE.replace("capability: {sl: 1}", "capability: {sl: [0, 1, 1, 1, 1, 1, 1]}"), """\
+  jump: {kind: jump_host, at: {zone: z}, meets: [SR 1.3, SR 1.4, SR 1.5, SR 1.7, SR 1.10, SR 1.11, SR 1.12]}
+""", """\
 compensations:
   - {asset: p, requirement: CR 1.1, by: [jump], approved_by: owner, justification: no accounts on the PLC}
-"""
+""")
 
 
 def test_valid_compensation_covers_the_asset(plant_file):
-    # p is IAC 0; jump meets every level-1 IAC SR except SR 1.1, which the compensation covers -> IAC 1
+    # p is IAC 0; jump and SITE meet every level-1 IAC SR except SR 1.1, which the compensation covers -> IAC 1
     z = zone(run(plant_file, COMP))
     assert z.states["SR 1.1"].by == "compensation" and z.states["SR 1.1"].compensated == ("p",)
     assert z.sl_achieved["IAC"] == 1
@@ -206,7 +233,7 @@ def test_residual_risk_drops_by_the_credit_when_the_zone_mitigates(plant_file):
 
 
 def test_tracking_statuses_patterns_and_stale_entries(plant_file, tmp_path):
-    path = plant_file(ONE_ZONE + SHORT_ON_RDF)
+    path = plant_file(ONE_ZONE + SHORT_ON_RDF)  # gaps: SR 1.6, 1.13, 2.3, 5.1-5.4, 7.5 (see above)
     tfile = tmp_path / "tracking.yaml"
     tfile.write_text("zonewarden-tracking: 1\nentries:\n"
                      "  - {id: 'gap:z:SR 5.1', status: accepted, justification: vendor patch due, owner: owner}\n"
@@ -215,10 +242,11 @@ def test_tracking_statuses_patterns_and_stale_entries(plant_file, tmp_path):
     tracking, _ = load_tracking(tfile)
     a = assess(load_plant(path), tracking, tracking_file=str(tfile))
     status = {g.requirement: g.status for g in zone(a).gaps}
-    assert status == {"SR 5.1": "accepted", "SR 5.2": "in-progress", "SR 5.3": "in-progress", "SR 5.4": "in-progress"}
+    assert status == {"SR 1.6": "open", "SR 1.13": "open", "SR 2.3": "open", "SR 5.1": "accepted",
+                      "SR 5.2": "in-progress", "SR 5.3": "in-progress", "SR 5.4": "in-progress", "SR 7.5": "open"}
     assert [e.id for e in a.tracking.stale] == ["gap:gone:SR 1.1"]
-    assert zone(a).gaps[0].tracking["justification"] == "vendor patch due"
-    assert a.open_at_or_above("medium") == 3
+    assert next(g for g in zone(a).gaps if g.requirement == "SR 5.1").tracking["justification"] == "vendor patch due"
+    assert a.open_at_or_above("medium") == 7  # 8 gaps, all medium; the accepted one does not count
 
 
 def test_capability_from_meets_and_from_certificate(plant_file):
@@ -233,6 +261,55 @@ def test_capability_from_meets_and_from_certificate(plant_file):
 
 
 def test_planned_and_decommissioned_assets_do_not_count(plant_file):
-    text = ONE_ZONE + SHORT_ON_RDF.replace("capability:", "lifecycle: planned, capability:")
+    text = with_site(ONE_ZONE + SHORT_ON_RDF.replace("capability:", "lifecycle: planned, capability:"))
     z = zone(run(plant_file, text))
     assert z.assets == ["p"] and z.sl_achieved == SLVector.uniform(1)
+
+
+def test_compensation_past_its_review_date_does_not_count(plant_file):
+    import datetime as dt
+
+    text = COMP.replace("justification: no accounts on the PLC}", "justification: no accounts on the PLC,\n"
+                        "     approved_on: 2025-01-01, review_by: 2026-01-01}")
+    plant = load_plant(plant_file(text))
+    assert zone(assess(plant, as_of=dt.date(2025, 6, 1))).gaps == []
+    later = assess(plant, as_of=dt.date(2026, 6, 1))
+    [g] = zone(later).gaps
+    assert (g.requirement, g.owner_role) == ("SR 1.1", "asset_owner")  # the owner must review it again
+    assert "review date 2026-01-01 has passed" in later.findings[0].message
+
+
+def test_gap_lists_only_the_techniques_it_leaves_uncovered(plant_file):
+    # T0816 is mitigated through SR 1.1, 1.2, 2.1, 3.1, 5.1, 7.7. With SL-C 0, p meets none of them: SR 1.1's gap
+    # lists T0816. With SL-C 1, p meets SR 1.1 -> T0816 counts as mitigated, so no gap lists it.
+    text = with_site(RISK.replace("capability: {sl: 1}", "capability: {sl: 0}")
+                     .replace("risk:\n", "").replace("  tolerable: 6\n  scenarios:\n", ""),
+                     after="risk:\n  tolerable: 6\n  scenarios:\n    - {id: s, zone: z, techniques: [T0816], "
+                           "likelihood: 4, consequence: {safety: 4}}\n")
+    gap = next(g for g in zone(run(plant_file, text)).gaps if g.requirement == "SR 1.1")
+    assert gap.techniques == ["T0816"]
+    text = text.replace("capability: {sl: 0}", "capability: {sl: 1}")
+    gaps = zone(run(plant_file, text)).gaps
+    assert all("T0816" not in g.techniques for g in gaps)
+
+
+def test_baseline_and_custom_bands(plant_file):
+    # baseline 2 lifts every FR no scenario raises; bands {high: 9} makes 3 x 3 = 9 high -> band_sl.high 4
+    text = RISK.replace("  tolerable: 6\n", "  tolerable: 6\n  baseline: 2\n  bands: {high: 9, critical: 25}\n"
+                        "  band_sl: {medium: 2, high: 4, critical: 4}\n")
+    z = zone(run(plant_file, text + "    - {id: s, zone: z, techniques: [T0803], likelihood: 3, "
+                                    "consequence: {safety: 3}}\n"))
+    assert z.sl_target == SLVector([2, 2, 2, 2, 2, 2, 4]) and z.scenarios[0].band == "high"
+
+
+def test_tracking_repeated_ids_and_shadowed_patterns(plant_file, tmp_path):
+    path = plant_file(ONE_ZONE + SHORT_ON_RDF)
+    tfile = tmp_path / "t.yaml"
+    tfile.write_text("zonewarden-tracking: 1\nentries:\n"
+                     "  - {id: 'gap:z:SR 5.1', status: accepted}\n"
+                     "  - {id: 'gap:z:SR 5.1', status: open}\n"
+                     "  - {id: 'gap:z:SR 5.[12]', status: in-progress}\n")
+    a = assess(load_plant(path), load_tracking(tfile)[0])
+    status = {g.requirement: g.status for g in zone(a).gaps}
+    assert status["SR 5.1"] == "accepted" and status["SR 5.2"] == "in-progress"
+    assert [e.status for e in a.tracking.repeated] == ["open"] and a.tracking.stale == []

@@ -74,6 +74,10 @@ CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
                                                    "{meets: [CR 1.1, EDR 3.14]},"), "EDR 3.14"),
     "zone-flows-unused": (Z12.replace("networks: [10.0.1.0/24]}", "networks: [10.0.1.0/24],\n"
                                       "       flows: [{from: a1, to: a1, protocol: modbus}]}") + A1, "[{from"),
+    "unknown-technique": (Z12 + A1 + "risk:\n  tolerable: 6\n  scenarios:\n"
+                          "    - {id: s1, zone: z1, techniques: [T0803, T0999], likelihood: 2,\n"
+                          "       consequence: {safety: 3}}\n",
+                          "T0999"),
     "risk-scale": (Z12 + A1 + "risk:\n  tolerable: 6\n  scenarios:\n"
                    "    - {id: s1, zone: z1, likelihood: 7, consequence: {safety: 3}}\n", "7,"),
     "supplier-role": (Z12 + A1.replace("type: host_device,", "type: host_device, supplier: integ,"), "integ,"),
@@ -175,3 +179,8 @@ def test_legacy_warning_stays_when_the_approver_is_not_an_owner(plant_file):
                                                                  "addresses: [10.0.1.10], legacy: true}"))
     rules = {f.rule for f in check_raw(read_raw(path)).findings}
     assert {"compensation-approver", "legacy-uncompensated"} <= rules
+
+
+def test_risk_bands_must_rise(plant_file):
+    path = plant_file(Z12 + A1 + "risk:\n  tolerable: 6\n  bands: {high: 20, critical: 10}\n")
+    assert [f.rule for f in check_raw(read_raw(path)).findings] == ["risk-scale"]

@@ -25,7 +25,7 @@ def at_root():
 
 
 def test_example_assessment_matches_the_reviewed_snapshot(at_root):
-    res = runner.invoke(app, ["assess", "examples/fill-finish", "--format", "json"])
+    res = runner.invoke(app, ["assess", "examples/fill-finish", "--format", "json", "--as-of", "2026-11-22"])
     assert res.exit_code == 0, res.output
     if os.environ.get("ZONEWARDEN_UPDATE_SNAPSHOTS"):
         SNAPSHOT.write_text(res.output)

@@ -1,10 +1,11 @@
 """SL-A of zones and conduits (design §4), with the reason behind every requirement's state.
 
 A 3-3 requirement is satisfied in a zone when an implemented countermeasure at the zone or on one
-of its conduits meets it; or when every counted asset meets it (its SL-C for the FR reaches the
-requirement's level, or it lists the requirement); or when each asset that falls short is covered
-by a valid compensation. SL-A per FR is the highest level whose requirements, at or below it,
-are all satisfied. A conduit is judged on its own countermeasures and on CONDUIT_REQUIREMENTS.
+of its conduits meets it; or when every counted asset meets it (it lists the requirement, or its
+SL-C for the FR reaches the requirement's level and 4-2 defines that requirement for its
+component type); or when each asset that falls short is covered by a valid compensation. SL-A per
+FR is the highest level whose requirements, at or below it, are all satisfied. A conduit is judged
+on its own countermeasures and on CONDUIT_SRS.
 Worked example: docs/assessment.md.
 """
 
@@ -16,8 +17,8 @@ from dataclasses import dataclass, field
 
 from ..model.plant import Plant
 from ..model.sl import FRS, SLVector
-from ..standard.catalog import Catalog, Requirement, system_counterpart
-from .capability import AssetCapability, number_of
+from ..standard.catalog import Catalog, Requirement, component_content, system_counterparts
+from .capability import AssetCapability
 
 # Requirements about what crosses a boundary: the ones a conduit's own countermeasures can satisfy
 # (our choice; 62443-3-3 rates conduits per FR without listing their requirements separately).
@@ -79,7 +80,7 @@ def coverage(plant: Plant, catalog: Catalog, valid: Iterable[int], pending: Iter
     for mid, m in plant.countermeasures.items():
         if m.status != "implemented":
             continue
-        ids = {sr for r in m.meets if (sr := system_counterpart(r, catalog))}
+        ids = {sr for r in m.meets for sr in system_counterparts(r, catalog)}
         if m.at.zone:
             targets = [cov.zone_cms.setdefault(m.at.zone, {})]
         elif m.at.conduit and m.at.conduit in plant.conduits:
@@ -92,36 +93,47 @@ def coverage(plant: Plant, catalog: Catalog, valid: Iterable[int], pending: Iter
                 t.setdefault(sr, []).append(mid)
     tables = [(set(valid), cov.valid_comp), (set(pending), cov.pending_comp), (set(awaiting), cov.awaiting_comp)]
     for i, comp in enumerate(plant.compensations):
-        sr = system_counterpart(comp.requirement, catalog)
-        for members, table in tables:
-            if sr is not None and i in members:
-                table.setdefault((comp.asset, sr), []).append(i)
+        for sr in system_counterparts(comp.requirement, catalog):
+            for members, table in tables:
+                if i in members:
+                    table.setdefault((comp.asset, sr), []).append(i)
     return cov
 
 
 class Members:
-    """A zone's counted assets, per FR sorted by SL-C, so the assets below a level are a prefix."""
+    """A zone's counted assets by component type, per FR sorted by SL-C: the assets below a level are a prefix."""
 
     def __init__(self, assets: list[AssetCapability]) -> None:
         self.count = len(assets)
-        self.by_fr = []
-        for i in range(len(FRS)):
-            rows = sorted(((a.sl.as_list()[i], n, a.asset, a.numbers) for n, a in enumerate(assets)))
-            self.by_fr.append(([r[0] for r in rows], [(r[1], r[2], r[3]) for r in rows]))
+        self.groups: dict[str, list[tuple[list[int], list[tuple[int, str, frozenset[str]]]]]] = {}
+        by_type: dict[str, list[tuple[int, AssetCapability]]] = {}
+        for n, a in enumerate(assets):
+            by_type.setdefault(a.type, []).append((n, a))
+        for t, group in sorted(by_type.items()):
+            per_fr = []
+            for i in range(len(FRS)):
+                rows = sorted((a.sl.as_list()[i], n, a.asset, a.claims_33) for n, a in group)
+                per_fr.append(([r[0] for r in rows], [(r[1], r[2], r[3]) for r in rows]))
+            self.groups[t] = per_fr
 
-    def short(self, fr_index: int, level: int, number: str | None) -> list[str]:
-        """Assets whose SL-C on the FR is below `level` and that do not list the requirement (weakest first)."""
-        levels, rows = self.by_fr[fr_index]
-        return [aid for _, aid, nums in rows[: bisect_left(levels, level)] if not nums or number not in nums]
+    def short(self, fr_index: int, level: int, number: str, content: frozenset[str]) -> list[str]:
+        """Assets that do not list the requirement and whose SL-C cannot stand for it: below `level` on the FR,
+        or of a component type for which 4-2 defines no counterpart (`content`)."""
+        out = []
+        for t, per_fr in self.groups.items():
+            levels, rows = per_fr[fr_index]
+            cut = bisect_left(levels, level) if t in content else len(rows)
+            out.extend((n, aid) for n, aid, claims in rows[:cut] if not claims or number not in claims)
+        return [aid for _, aid in sorted(out)]  # in plant order
 
 
-def requirement_state(req: Requirement, cms: Mapping[str, list[str]], members: Members,
-                      cov: Coverage, scope: str = "zone") -> RequirementState:
+def requirement_state(req: Requirement, cms: Mapping[str, list[str]], members: Members, cov: Coverage,
+                      catalog: Catalog, scope: str = "zone") -> RequirementState:
     fr, level = req.fr or "", req.level or 0
     base = dict(requirement=req.id, fr=fr, level=level, scope=scope)
     if req.id in cms:
         return RequirementState(**base, satisfied=True, by="countermeasure", countermeasures=tuple(sorted(cms[req.id])))
-    short = members.short(FRS.index(fr), level, number_of(req.id))
+    short = members.short(FRS.index(fr), level, req.id[3:], component_content(req.id, catalog))
     assets = members.count
     if assets and not short:
         return RequirementState(**base, satisfied=True, by="assets")

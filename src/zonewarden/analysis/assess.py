@@ -7,6 +7,7 @@ tracking file's statuses on every finding. Every face renders this one `Assessme
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,17 +107,19 @@ class Assessment:
 
 
 def assess(plant: Plant, tracking: Tracking | None = None, *, tracking_file: str | None = None,
-           catalog: Catalog | None = None, attack: Attack | None = None) -> Assessment:
-    """The whole assessment of a valid plant; see the module docstring for the steps."""
+           catalog: Catalog | None = None, attack: Attack | None = None, as_of: dt.date | None = None) -> Assessment:
+    """The whole assessment of a valid plant, as of a date (compensations past their review date do not
+    count; default today); see the module docstring for the steps."""
     with paused_gc():  # ~10^5 short-lived state objects; a GC pass would re-scan the whole loaded plant
-        return _assess(plant, tracking, tracking_file, catalog or load_catalog(), attack or load_attack())
+        return _assess(plant, tracking, tracking_file, catalog or load_catalog(), attack or load_attack(),
+                       as_of or dt.date.today())
 
 
 def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, catalog: Catalog,
-            attack: Attack) -> Assessment:
+            attack: Attack, as_of: dt.date) -> Assessment:
     findings: list[Finding] = []
 
-    valid, approval_only, implementation_only, refused = judge_compensations(plant, catalog)
+    valid, approval_only, implementation_only, refused = judge_compensations(plant, catalog, as_of)
     findings += refused
     caps = capabilities(plant, catalog)
     findings += unneeded_compensations(plant, catalog, caps, valid)
@@ -128,7 +131,7 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
         if caps[aid].counted and a.zone in members:
             members[a.zone].append(caps[aid])
     indexed = {z: Members(m) for z, m in members.items()}
-    states = {z: {r.id: requirement_state(r, cov.zone_cms.get(z, {}), indexed[z], cov) for r in reqs}
+    states = {z: {r.id: requirement_state(r, cov.zone_cms.get(z, {}), indexed[z], cov, catalog) for r in reqs}
               for z in plant.zones}
     sla = {z: achieved(states[z]) for z in plant.zones}
 
@@ -138,6 +141,8 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
     technique_reqs: dict[str, dict[str, list[str]]] = {}
     for s in scenarios:
         for t in s.techniques:
+            if t in s.mitigated:  # a gap lists the techniques it leaves uncovered (design §4)
+                continue
             for r in attack.requirements(t):
                 technique_reqs.setdefault(s.zone, {}).setdefault(r, [])
                 if t not in technique_reqs[s.zone][r]:
@@ -168,7 +173,8 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
     zone_target = {z.id: z.sl_target for z in zones}
     conduits = []
     for cid, c in plant.conduits.items():
-        cstates = {r.id: requirement_state(r, cov.conduit_cms.get(cid, {}), no_assets, cov, "conduit") for r in creqs}
+        cstates = {r.id: requirement_state(r, cov.conduit_cms.get(cid, {}), no_assets, cov, catalog, "conduit")
+                   for r in creqs}
         if c.sl_target is not None:
             ctarget, csource = c.sl_target, "declared"
         else:

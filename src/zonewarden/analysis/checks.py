@@ -18,8 +18,10 @@ from ..model.diagnostics import PlantInvalid, Problem
 from ..model.load import RawPlant, validate_raw
 from ..model.plant import FlowRule, Plant
 from ..model.source import SourceMap
+from ..standard.attack import load_attack
 from ..standard.catalog import Catalog, load_catalog
 from .findings import Finding, Rule, finding_id
+from .risk import thresholds
 
 _R = [
     # -- reading and format (found while loading)
@@ -70,6 +72,8 @@ _R = [
          "A capability `meets` names a 4-2 variant (EDR, HDR, NDR, SAR) of another component type.", "ZCR 6.4"),
     Rule("zone-flows-unused", "warning", "Zone flows that nothing enforces",
          "A zone lists `flows` but its `internal` policy is allow, so the list restricts nothing.", "SR 5.1"),
+    Rule("unknown-technique", "error", "Unknown ATT&CK for ICS technique",
+         "A scenario names a technique id that the packaged ATT&CK for ICS release does not hold.", "ZCR 5.1"),
     Rule("risk-scale", "error", "Risk value outside the matrix",
          "Likelihood and consequence lie on the plant's matrix; tolerable risk within its products.",
          "ZCR 4.1"),
@@ -372,7 +376,20 @@ def _risk_scale(c: _Ctx) -> Iterator[Finding]:
     if r.tolerable > top:
         yield c.f("risk-scale", f"tolerable risk {r.tolerable} exceeds the largest risk of the "
                   f"{r.matrix.likelihood}x{r.matrix.consequence} matrix ({top})", "risk", "tolerable")
+    th = thresholds(r)
+    if not r.tolerable < th.high <= th.critical:
+        yield c.f("risk-scale", f"risk bands must rise: tolerable {r.tolerable} < high {th.high} <= critical "
+                  f"{th.critical}", "risk", "bands")
+    sl = r.band_sl
+    if not sl.tolerable <= sl.medium <= sl.high <= sl.critical:
+        yield c.f("risk-scale", "band_sl must not fall from tolerable to critical "
+                  f"({sl.tolerable}, {sl.medium}, {sl.high}, {sl.critical})", "risk", "band_sl")
+    known = load_attack().techniques
     for i, s in enumerate(r.scenarios):
+        for j, t in enumerate(s.techniques):
+            if t not in known:
+                yield c.f("unknown-technique", f"scenario {s.id!r}: {t} is not a technique of ATT&CK for ICS "
+                          f"{load_attack().version}", "risk", "scenarios", i, "techniques", j)
         if s.likelihood > r.matrix.likelihood:
             yield c.f("risk-scale", f"scenario {s.id!r}: likelihood {s.likelihood} exceeds the matrix's "
                       f"{r.matrix.likelihood}", "risk", "scenarios", i, "likelihood")

@@ -9,15 +9,15 @@ levels it costs: 1 medium, 2 high, 3 or more critical. docs/assessment.md#gaps.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from ..model.plant import Plant
 from ..model.sl import SLVector
-from ..standard.catalog import Catalog, system_counterpart
+from ..standard.catalog import Catalog, component_content, system_counterparts
 from .achieved import RequirementState
-from .capability import AssetCapability, number_of
+from .capability import AssetCapability
 from .findings import Finding, Rule
 
 GAP_RULE = Rule("gap", "high", "Requirement not satisfied",
@@ -29,8 +29,8 @@ RULES = {r.id: r for r in (
     Rule("residual-risk", "high", "Residual risk above tolerable",
          "After the zone's countermeasures, a scenario's risk is still above tolerable.", "ZCR 5.11"),
     Rule("compensation-refused", "medium", "Compensation does not count",
-         "A compensation is not approved by an asset owner, or names countermeasures that are missing or not "
-         "implemented; the requirement stays unmet.", "ZCR 5.12"),
+         "A compensation is not approved by an asset owner, is past its review date, or names countermeasures "
+         "that are missing or not implemented; the requirement stays unmet.", "ZCR 5.12"),
     Rule("compensation-unneeded", "low", "Compensation for a requirement the asset meets",
          "The asset already meets the requirement its compensation names.", "ZCR 5.12"),
 )}
@@ -89,22 +89,13 @@ def find_gaps(scope: str, where: str, target: SLVector, states: dict[str, Requir
 
 
 def _component_content(rid: str, types: list[str], catalog: Catalog) -> bool:
-    """Does 4-2 define a component requirement of this number for one of these component types?"""
-    have = _content_index(catalog).get(number_of(rid) or "", frozenset())
+    """Does 4-2 define the counterpart of this 3-3 requirement for one of these component types?"""
+    have = component_content(rid, catalog)
     return any(t in have for t in types)
 
 
-@lru_cache(maxsize=8)
-def _content_index(catalog: Catalog) -> dict[str, frozenset[str]]:
-    """Requirement number -> the component types 4-2 gives content for under that number."""
-    index: dict[str, set[str]] = {}
-    for r in catalog.select(part="4-2"):
-        if r.level is not None and (num := number_of(r.id)):
-            index.setdefault(num, set()).update(r.types)
-    return {k: frozenset(v) for k, v in index.items()}
-
-
-def judge_compensations(plant: Plant, catalog: Catalog) -> tuple[list[int], list[int], list[int], list[Finding]]:
+def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date
+                        ) -> tuple[list[int], list[int], list[int], list[Finding]]:
     """Which compensations count, which lack only an approval, which only an implemented countermeasure;
     and a finding for each that does not count."""
     rule = RULES["compensation-refused"]
@@ -116,6 +107,8 @@ def judge_compensations(plant: Plant, catalog: Catalog) -> tuple[list[int], list
             reasons.append("it is not approved")
         elif role is None or role.kind != "asset_owner":
             reasons.append(f"{comp.approved_by!r} is not an asset_owner role")
+        if comp.review_by is not None and comp.review_by < today:
+            reasons.append(f"its review date {comp.review_by} has passed")
         approval_reasons = len(reasons)
         not_in_place = 0
         for mid in comp.by:
@@ -125,7 +118,7 @@ def judge_compensations(plant: Plant, catalog: Catalog) -> tuple[list[int], list
             elif m.status != "implemented":
                 reasons.append(f"countermeasure {mid!r} is {m.status}")
                 not_in_place += 1
-        if system_counterpart(comp.requirement, catalog) is None:
+        if not system_counterparts(comp.requirement, catalog):
             reasons.append(f"{comp.requirement} has no 3-3 counterpart to stand in for")
         if comp.asset not in plant.assets:
             reasons.append(f"asset {comp.asset!r} does not exist")
@@ -143,18 +136,25 @@ def judge_compensations(plant: Plant, catalog: Catalog) -> tuple[list[int], list
     return valid, approval_only, implementation_only, findings
 
 
+def _asset_meets(cap: AssetCapability, req: Any, catalog: Catalog) -> bool:
+    """The asset meets a 3-3 requirement by itself: it lists it, or its SL-C reaches it where 4-2 defines it."""
+    by_sl = cap.sl[req.fr] >= req.level and cap.type in component_content(req.id, catalog)
+    return by_sl or req.id[3:] in cap.claims_33
+
+
 def unneeded_compensations(plant: Plant, catalog: Catalog, caps: dict[str, AssetCapability],
                            valid: list[int]) -> list[Finding]:
     rule = RULES["compensation-unneeded"]
     out = []
     for i in valid:
         comp = plant.compensations[i]
-        sr = system_counterpart(comp.requirement, catalog)
         cap = caps[comp.asset]
-        req = catalog.get(sr) if sr else None
-        if req is None or req.fr is None or req.level is None:
+        reqs = [catalog.get(sr) for sr in system_counterparts(comp.requirement, catalog)]
+        if not reqs:
             continue
-        if cap.sl[req.fr] >= req.level or number_of(sr) in cap.numbers:
+
+        if all(_asset_meets(cap, r, catalog) for r in reqs):
+            sr = ", ".join(r.id for r in reqs)
             out.append(Finding(f"compensation:{comp.asset}:{comp.requirement}", rule.id, rule.severity,
                                f"asset {comp.asset!r} already meets {sr} (SL-C {cap.sl}); the compensation of "
                                f"{comp.requirement} is not needed", None, ("compensations", i), rule.requirement))

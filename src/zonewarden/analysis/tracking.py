@@ -1,7 +1,8 @@
 """Apply a tracking file to findings: each finding takes the status of the entry that matches it.
 
-An exact id wins over a pattern; among patterns, the longest (most specific) wins. Entries that
-match nothing are stale: the finding they were written for is gone, or the id has a typo.
+An exact id wins over a pattern; among patterns, the longest (most specific) wins; an id given twice
+keeps its first entry (the second is reported). Entries that match no finding at all are stale:
+the finding they were written for is gone, or the id has a typo.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class TrackingResult:
     file: str | None = None
     matched: dict[str, TrackEntry] = field(default_factory=dict)  # finding id -> entry
     stale: list[TrackEntry] = field(default_factory=list)
+    repeated: list[TrackEntry] = field(default_factory=list)  # same id as an earlier entry: ignored
 
     def status(self, finding_id: str) -> str:
         e = self.matched.get(finding_id)
@@ -34,13 +36,24 @@ def apply_tracking(tracking: Tracking | None, finding_ids: list[str], file: str 
     result = TrackingResult(file)
     if tracking is None:
         return result
-    exact = {e.id: e for e in tracking.entries if "*" not in e.id and "?" not in e.id}
-    patterns = sorted((e for e in tracking.entries if e.id not in exact), key=lambda e: -len(e.id))
-    used: set[int] = set()
+    exact: dict[str, TrackEntry] = {}
+    patterns: list[TrackEntry] = []
+    seen: set[str] = set()
+    for e in tracking.entries:
+        if e.id in seen:
+            result.repeated.append(e)
+            continue
+        seen.add(e.id)
+        if any(ch in e.id for ch in "*?["):
+            patterns.append(e)
+        else:
+            exact[e.id] = e
+    patterns.sort(key=lambda e: -len(e.id))
+    ids = set(finding_ids)
     for fid in finding_ids:
         entry = exact.get(fid) or next((e for e in patterns if fnmatchcase(fid, e.id)), None)
         if entry is not None:
             result.matched[fid] = entry
-            used.add(id(entry))
-    result.stale = [e for e in tracking.entries if id(e) not in used]
+    result.stale = [e for e in exact.values() if e.id not in ids]
+    result.stale += [e for e in patterns if not any(fnmatchcase(f, e.id) for f in finding_ids)]
     return result

@@ -289,8 +289,8 @@ class Risk(Strict):
     bands: Bands = Field(Bands(), description="Where the high and critical risk bands start.")
     band_sl: BandSL = Field(BandSL(), description="SL asked of the touched FRs per risk band.")
     residual_credit: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=9)] = Field(
-        2, description="Likelihood levels a scenario drops when the zone satisfies every requirement that "
-        "mitigates its techniques (pro rata for some).")
+        2, description="Likelihood levels a scenario drops when every one of its techniques is mitigated in the "
+        "zone (a requirement that mitigates it is satisfied); pro rata for some.")
     scenarios: list[Scenario] = []
 
 

@@ -73,7 +73,8 @@ def assessment_json(a: Assessment, *, zone: str | None = None) -> dict[str, Any]
         "findings": [{**f.as_dict(), "status": a.status(f.id), **({"tracking": a.tracking.details(f.id)}
                       if a.tracking.details(f.id) else {})} for f in a.located_findings()],
         "tracking": {"file": a.tracking.file, "matched": len(a.tracking.matched),
-                     "stale": [{"id": e.id, "status": e.status} for e in a.tracking.stale]},
+                     "stale": [{"id": e.id, "status": e.status} for e in a.tracking.stale],
+                     "repeated": [{"id": e.id, "status": e.status} for e in a.tracking.repeated]},
         "summary": {
             "zones": len(a.zones), "conduits": len(a.conduits),
             "zones_meeting_target": sum(1 for z in a.zones if z.sl_achieved.meets(z.sl_target)),
@@ -138,6 +139,8 @@ def print_summary(console: Console, a: Assessment) -> None:
     console.print("open gaps by role: " + (", ".join(f"{r} {n}" for r, n in sorted(roles.items())) or "none"))
     for e in a.tracking.stale:
         console.print(f"[yellow]stale tracking entry[/] {e.id!r} ({e.status}) matches no finding")
+    for e in a.tracking.repeated:
+        console.print(f"[yellow]repeated tracking entry[/] {e.id!r} ({e.status}) is ignored; the first entry counts")
     console.print("detail: zonewarden assess PLANT --zone ZONE, or --explain 'SR 1.1'")
 
 

@@ -13,7 +13,7 @@ from functools import cache
 from importlib import resources
 
 from ..model.sl import FRS
-from .catalog import Catalog, load_catalog, system_counterpart
+from .catalog import Catalog, load_catalog, system_counterparts
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,7 @@ class Attack:
             reqs = set()
             for mid in t.mitigations:
                 for label in self.mitigations[mid].iec62443:
-                    sr = system_counterpart(label, catalog)
-                    if sr is not None:
-                        reqs.add(sr)
+                    reqs.update(system_counterparts(label, catalog))
             self._requirements[tid] = frozenset(reqs)
         self._catalog = catalog
 

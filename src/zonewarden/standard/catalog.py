@@ -93,18 +93,58 @@ def normalize_id(text: str) -> str:
     return t
 
 
-def system_counterpart(rid: str, catalog: Catalog) -> str | None:
-    """The 3-3 id a requirement stands for in a zone: SR ids as they are; CR/EDR/HDR/NDR/SAR x.y as SR x.y.
+# 4-2 numbers whose 3-3 counterpart is not the item of the same number (compared by title,
+# docs/catalogs.md#counterparts). Every other 4-2 number stands for the 3-3 item of the same number.
+COMPONENT_TO_SYSTEM: dict[str, tuple[str, ...]] = {
+    "1.1 RE 2": ("1.1 RE 2", "1.1 RE 3"),  # MFA for all interfaces: untrusted networks and all networks
+    "3.2 RE 1": (),  # HDR 3.2 RE 1 report version of code protection: no 3-3 enhancement
+    "3.3 RE 1": ("3.3 RE 2",),  # verification during normal operation
+    "3.4 RE 1": (),  # authenticity of software and information: no 3-3 enhancement
+    "3.4 RE 2": ("3.4 RE 1",),  # automated notification of integrity violations
+    "4.2 RE 2": (),  # erase verification: no 3-3 enhancement
+}
+_NUMBER = re.compile(r"^(SR|CR|SAR|EDR|HDR|NDR) (\d+\.\d+(?: RE \d+)?)$")
 
-    Design §4: a 4-2 id stands for its 3-3 counterpart, so a compensation or a `meets:` list may
-    name either. None when there is no 3-3 item of that number (CR 1.14, EDR 3.14, ...).
-    """
-    canon = normalize_id(rid)
-    m = re.fullmatch(r"(SR|CR|SAR|EDR|HDR|NDR) (\d+\.\d+(?: RE \d+)?)", canon)
-    if not m:
-        return None
-    sr = f"SR {m.group(2)}"
-    return sr if catalog.find(sr) is not None else None
+
+@lru_cache(maxsize=8192)
+def split_id(rid: str) -> tuple[str, str] | None:
+    """'EDR 2.4 RE 1' -> ('EDR', '2.4 RE 1'): the prefix and the FR.SR[ RE n] number 3-3 and 4-2 ids share."""
+    m = _NUMBER.match(normalize_id(rid))
+    return (m.group(1), m.group(2)) if m else None
+
+
+def system_numbers(rid: str, catalog: Catalog) -> tuple[str, ...]:
+    """The 3-3 numbers an id stands for in a zone (design §4: a 4-2 id stands for its 3-3 counterpart)."""
+    parts = split_id(rid)
+    if parts is None:
+        return ()
+    prefix, num = parts
+    nums = (num,) if prefix == "SR" else COMPONENT_TO_SYSTEM.get(num, (num,))
+    return tuple(n for n in nums if f"SR {n}" in catalog._by_id)
+
+
+def system_counterparts(rid: str, catalog: Catalog) -> tuple[str, ...]:
+    """The 3-3 ids an id stands for: SR ids as they are; CR/EDR/HDR/NDR/SAR ids through their counterparts."""
+    return tuple(f"SR {n}" for n in system_numbers(rid, catalog))
+
+
+def component_numbers(rid: str, catalog: Catalog) -> tuple[str, ...]:
+    """The 4-2 numbers an id stands for on a component: 4-2 ids as they are; SR ids through the counterparts."""
+    parts = split_id(rid)
+    if parts is None:
+        return ()
+    prefix, num = parts
+    if prefix != "SR":
+        return (num,)
+    return tuple(m for m in catalog.component_numbers() if num in system_numbers(f"CR {m}", catalog))
+
+
+@lru_cache(maxsize=4096)
+def component_content(sr_id: str, catalog: Catalog) -> frozenset[str]:
+    """Component types for which 4-2 defines the counterpart of a 3-3 requirement (empty: system level only)."""
+    nums = set(component_numbers(sr_id, catalog))
+    return frozenset(t for r in catalog.items if r.part == "4-2" and r.level is not None
+                     and (p := split_id(r.id)) and p[1] in nums for t in r.types)
 
 
 class Catalog:
@@ -120,6 +160,11 @@ class Catalog:
 
     def __contains__(self, rid: str) -> bool:
         return self.find(rid) is not None
+
+    @cache  # noqa: B019 - one Catalog per edition, kept for the process
+    def component_numbers(self) -> tuple[str, ...]:
+        """Every 4-2 number (generic CR and per-type variants share numbers)."""
+        return tuple(sorted({p[1] for r in self.items if r.part == "4-2" and (p := split_id(r.id))}))
 
     def find(self, rid: str) -> Requirement | None:
         """The item an id names, tolerant of the spellings in `normalize_id`; 2-4 BR/RE ids map to their area."""
