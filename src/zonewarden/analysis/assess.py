@@ -29,7 +29,7 @@ from .achieved import (
 from .capability import AssetCapability, capabilities
 from .findings import Finding, severity_rank
 from .gaps import RULES, Gap, find_gaps, judge_compensations, unneeded_compensations
-from .risk import ScenarioRisk, assess_scenarios, derived_targets, thresholds
+from .risk import ScenarioRisk, assess_scenarios, derived_targets
 from .tracking import TrackingResult, apply_tracking
 
 
@@ -212,10 +212,3 @@ def _data_path(plant: Plant, path: tuple[Any, ...]) -> tuple[Any, ...]:
             if s.id == path[2]:
                 return ("risk", "scenarios", i)
     return path
-
-
-def thresholds_of(plant: Plant) -> dict[str, int] | None:
-    if plant.risk is None:
-        return None
-    th = thresholds(plant.risk)
-    return {"tolerable": th.tolerable, "high": th.high, "critical": th.critical}
