@@ -3,9 +3,9 @@
 import zonewarden
 
 EXPECTED = [
-    "FRS", "Assessment", "Catalog", "CheckResult", "Finding", "Location", "Plant", "PlantInvalid",
+    "FRS", "Assessment", "Catalog", "CheckResult", "Finding", "FlowTable", "Location", "Plant", "PlantInvalid",
     "PlantReadError", "Problem", "Requirement", "SLVector", "__version__", "assess", "check_plant",
-    "check_raw", "json_schema", "load_catalog", "load_plant", "load_tracking", "read_raw",
+    "check_raw", "json_schema", "load_catalog", "load_plant", "load_tracking", "read_flows", "read_raw",
 ]
 
 

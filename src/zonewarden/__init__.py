@@ -14,6 +14,7 @@ from .model.plant import Plant, json_schema
 from .model.sl import FRS, SLVector
 from .model.tracking import load_tracking
 from .standard.catalog import Catalog, Requirement, load_catalog
+from .traffic.flows import FlowTable, read_flows
 
 __all__ = [
     "FRS",
@@ -21,6 +22,7 @@ __all__ = [
     "Catalog",
     "CheckResult",
     "Finding",
+    "FlowTable",
     "Location",
     "Plant",
     "PlantInvalid",
@@ -36,5 +38,6 @@ __all__ = [
     "load_catalog",
     "load_plant",
     "load_tracking",
+    "read_flows",
     "read_raw",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import os
 import shutil
 import sys
@@ -33,9 +34,11 @@ from .model.tracking import default_path, load_tracking
 from .render.assessment import assessment_json, explain_json, print_explain, print_summary, print_zone
 from .render.catalog import catalog_json, catalog_table
 from .render.findings import findings_json, print_findings, sarif
+from .render.flows import print_flows
 from .render.output import to_json, write_atomic
 from .render.tracking import seed_tracking
 from .standard.catalog import COMPONENT_TYPES, DEFAULT_EDITION, PARTS, TYPE_PREFIX, load_catalog
+from .traffic.flows import read_flows
 
 app = typer.Typer(
     name="zonewarden",
@@ -233,6 +236,27 @@ def track_init(
     result = run_assessment(p)
     write_atomic(path, seed_tracking(result))
     out.print(f"wrote {path}: {len(result.gaps) + len(result.findings)} entries, status open")
+
+
+@app.command()
+def flows(
+    captures: Annotated[list[Path], typer.Argument(help="pcap or pcapng files.")],
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json (JSON Lines).")]
+    = ListFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+    = None,
+) -> None:
+    """The conversations in captures: endpoints, l4, application, packets and bytes per direction."""
+    table = read_flows(captures)
+    if format is ListFormat.json:
+        emit("".join(json.dumps(f.as_dict(), separators=(",", ":")) + "\n" for f in table), output)
+    else:
+        print_flows(out, table)
+    for e in table.errors:
+        err.print(f"[bold red]error:[/] {e} (the {table.frames} frames read before it are kept)", highlight=False,
+                  soft_wrap=True)
+    if table.errors:
+        raise typer.Exit(2)
 
 
 @app.command()

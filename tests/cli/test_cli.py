@@ -178,3 +178,20 @@ def test_unreadable_plant_still_gives_a_document_and_exit_2(tmp_path, fmt):
         assert r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].startswith("file://")
     else:
         assert doc["findings"][0]["rule"] == "unreadable" and doc["findings"][0]["line"] == 2
+
+
+def test_flows_json_lines_contract_and_damaged_capture(tmp_path):
+    from ..traffic.pcapgen import eth, ipv4, pcap, tcp
+
+    path = pcap(tmp_path / "c.pcap", [(1.0, eth(ipv4("10.0.0.1", "10.0.0.2", 6, tcp(40000, 502, 0x02)))),
+                                      (2.0, eth(ipv4("10.0.0.2", "10.0.0.1", 6, tcp(502, 40000, 0x12))))])
+    res = zw("flows", str(path), "--format", "json")
+    assert res.returncode == 0, res.stderr
+    [row] = [json.loads(line) for line in res.stdout.splitlines()]
+    contract = {"first_seen", "last_seen", "src", "dst", "sport", "dport", "l4", "app", "ops", "packets", "bytes"}
+    assert contract <= set(row)
+    assert (row["src"], row["dport"], row["l4"], row["app"], row["packets"]) == ("10.0.0.1", 502, "tcp", "modbus", 2)
+    path.write_bytes(path.read_bytes()[:-5])
+    res = zw("flows", str(path), "--format", "json")
+    assert res.returncode == 2 and "truncated record" in res.stderr and "Traceback" not in res.stderr
+    assert json.loads(res.stdout)["packets"] == 1

@@ -1,0 +1,160 @@
+"""Capture readers: pcap and pcapng, streamed from a memory map with `struct`, one record at a time.
+
+Each reader yields (timestamp in ns, link type, frame bytes, original length). Memory stays flat
+whatever the file size: frames are memoryview slices of the map. A truncated or corrupt file
+stops the stream with a `CaptureError` naming the byte offset; everything yielded before it
+stands. Readers register by their magic number (READERS), so a new format is one function.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+MAX_RECORD = 256 * 1024 * 1024  # no link layer has frames near this; a larger claim is corruption
+
+
+class CaptureError(Exception):
+    """The capture cannot be read (further): the message names the file and the byte offset."""
+
+    def __init__(self, path: str, offset: int | None, message: str) -> None:
+        self.path, self.offset, self.message = path, offset, message
+        where = f" at byte {offset}" if offset is not None else ""
+        super().__init__(f"{path}{where}: {message}")
+
+
+class Frame(NamedTuple):
+    ts_ns: int
+    linktype: int
+    data: memoryview
+    orig_len: int
+
+
+Reader = Callable[[memoryview, str], Iterator[Frame]]
+PCAP_MAGIC = {
+    b"\xd4\xc3\xb2\xa1": ("<", 1000),  # little-endian, microseconds
+    b"\xa1\xb2\xc3\xd4": (">", 1000),
+    b"\x4d\x3c\xb2\xa1": ("<", 1),  # nanoseconds
+    b"\xa1\xb2\x3c\x4d": (">", 1),
+}
+PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+
+
+def read_pcap(buf: memoryview, path: str) -> Iterator[Frame]:
+    if len(buf) < 24:
+        raise CaptureError(path, 0, f"pcap file header is 24 bytes, the file has {len(buf)}")
+    endian, ts_mult = PCAP_MAGIC[bytes(buf[:4])]
+    _, _, _, _, snaplen, linkfield = struct.unpack_from(endian + "HHiIII", buf, 4)
+    linktype = linkfield & 0x0FFFFFFF
+    rec = struct.Struct(endian + "IIII")
+    limit = MAX_RECORD
+    off, end = 24, len(buf)
+    while off < end:
+        if off + 16 > end:
+            raise CaptureError(path, off, f"truncated record header ({end - off} of 16 bytes)")
+        sec, frac, caplen, origlen = rec.unpack_from(buf, off)
+        if caplen > limit:
+            raise CaptureError(path, off, f"record claims {caplen} bytes (snap length {snaplen}); the file is corrupt")
+        start = off + 16
+        if start + caplen > end:
+            raise CaptureError(path, off, f"truncated record: {caplen} bytes claimed, {end - start} left")
+        yield Frame(sec * 1_000_000_000 + frac * ts_mult, linktype, buf[start:start + caplen], origlen)
+        off = start + caplen
+
+
+def read_pcapng(buf: memoryview, path: str) -> Iterator[Frame]:
+    """pcapng: several sections and interfaces; EPB, SPB and the obsolete OPB carry packets."""
+    off, end = 0, len(buf)
+    endian = "<"
+    interfaces: list[tuple[int, int, int]] = []  # (linktype, snaplen, ns per tick)
+    while off < end:
+        if off + 12 > end:
+            raise CaptureError(path, off, f"truncated block header ({end - off} bytes left)")
+        btype_raw = bytes(buf[off:off + 4])
+        if btype_raw == PCAPNG_MAGIC:
+            bom = bytes(buf[off + 8:off + 12])
+            if bom == b"\x4d\x3c\x2b\x1a":
+                endian = "<"
+            elif bom == b"\x1a\x2b\x3c\x4d":
+                endian = ">"
+            else:
+                raise CaptureError(path, off, "section header with an unknown byte-order magic")
+            interfaces = []
+        btype, blen = struct.unpack_from(endian + "II", buf, off)
+        if blen < 12 or blen % 4 or blen > MAX_RECORD:
+            raise CaptureError(path, off, f"block of type {btype:#x} claims length {blen}; the file is corrupt")
+        if off + blen > end:
+            raise CaptureError(path, off, f"truncated block: {blen} bytes claimed, {end - off} left")
+        body = off + 8
+        if btype == 0x00000001:  # interface description
+            linktype, _, snaplen = struct.unpack_from(endian + "HHI", buf, body)
+            interfaces.append((linktype, snaplen, _tsresol(buf, body + 8, off + blen - 4, endian)))
+        elif btype == 0x00000006:  # enhanced packet
+            iface, hi, lo, caplen, origlen = struct.unpack_from(endian + "IIIII", buf, body)
+            yield _packet(path, off, interfaces, iface, (hi << 32) | lo, buf, body + 20, caplen, origlen, blen)
+        elif btype == 0x00000003:  # simple packet: interface 0, no timestamp
+            (origlen,) = struct.unpack_from(endian + "I", buf, body)
+            snap = interfaces[0][1] if interfaces and interfaces[0][1] else origlen
+            caplen = min(origlen, snap, blen - 16)
+            yield _packet(path, off, interfaces, 0, 0, buf, body + 4, caplen, origlen, blen)
+        elif btype == 0x00000002:  # obsolete packet block
+            iface, _, hi, lo, caplen, origlen = struct.unpack_from(endian + "HHIIII", buf, body)
+            yield _packet(path, off, interfaces, iface, (hi << 32) | lo, buf, body + 20, caplen, origlen, blen)
+        off += blen
+
+
+def _packet(path: str, off: int, interfaces: list[tuple[int, int, int]], iface: int, ticks: int,
+            buf: memoryview, start: int, caplen: int, origlen: int, blen: int) -> Frame:
+    if iface >= len(interfaces):
+        raise CaptureError(path, off, f"packet names interface {iface}, but only {len(interfaces)} are described")
+    if start + caplen > off + blen:
+        raise CaptureError(path, off, f"packet claims {caplen} bytes, more than its block holds")
+    linktype, _, tick_ns = interfaces[iface]
+    return Frame(ticks * tick_ns, linktype, buf[start:start + caplen], origlen)
+
+
+def _tsresol(buf: memoryview, opt: int, end: int, endian: str) -> int:
+    """Nanoseconds per timestamp tick from an interface's if_tsresol option (default microseconds)."""
+    while opt + 4 <= end:
+        code, length = struct.unpack_from(endian + "HH", buf, opt)
+        if code == 0:
+            break
+        if code == 9 and length >= 1:
+            v = buf[opt + 4]
+            return max(1, 10 ** 9 // (2 ** (v & 0x7F) if v & 0x80 else 10 ** (v & 0x7F))) if v else 1000
+        opt += 4 + ((length + 3) & ~3)
+    return 1000
+
+
+READERS: dict[bytes, Reader] = {**{m: read_pcap for m in PCAP_MAGIC}, PCAPNG_MAGIC: read_pcapng}
+
+
+def frames(path: str | os.PathLike[str]) -> Iterator[Frame]:
+    """Stream the frames of a capture file; raises CaptureError (with the offset) at the first damage."""
+    p = Path(path)
+    name = str(path)
+    try:
+        fh = open(p, "rb")  # noqa: SIM115 - kept open while the generator runs
+    except OSError as e:
+        raise CaptureError(name, None, e.strerror or str(e)) from None
+    with fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            raise CaptureError(name, 0, "the file is empty")
+        mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        buf = memoryview(mm)
+        try:
+            reader = READERS.get(bytes(buf[:4]))
+            if reader is None:
+                raise CaptureError(name, 0, f"not a pcap or pcapng file (magic {bytes(buf[:4]).hex()})")
+            yield from reader(buf, name)
+        finally:
+            try:
+                buf.release()
+                mm.close()
+            except BufferError:  # a caller still holds a frame: the map closes when the last view goes
+                pass

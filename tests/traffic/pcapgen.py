@@ -1,0 +1,71 @@
+"""A small capture writer for tests: pcap and pcapng files built byte by byte from frames we describe."""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+
+def mac(n: int) -> bytes:
+    return bytes([0x02, 0, 0, 0, 0, n])
+
+
+def ipv4(src: str, dst: str, proto: int, payload: bytes, ident: int = 1, frag: int = 0, version: int = 4) -> bytes:
+    s = bytes(int(x) for x in src.split("."))
+    d = bytes(int(x) for x in dst.split("."))
+    return struct.pack("!BBHHHBBH4s4s", (version << 4) | 5, 0, 20 + len(payload), ident, frag, 64, proto, 0, s, d) \
+        + payload
+
+
+def ipv6(src: int, dst: int, nxt: int, payload: bytes) -> bytes:
+    s = bytes(15) + bytes([src])
+    d = bytes(15) + bytes([dst])
+    return struct.pack("!IHBB16s16s", 6 << 28, len(payload), nxt, 64, s, d) + payload
+
+
+def tcp(sport: int, dport: int, flags: int = 0x18, data: bytes = b"") -> bytes:
+    return struct.pack("!HHIIBBHHH", sport, dport, 1, 1, 5 << 4, flags, 1024, 0, 0) + data
+
+
+def udp(sport: int, dport: int, data: bytes = b"") -> bytes:
+    return struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+
+
+def eth(payload: bytes, ethertype: int = 0x0800, src: int = 1, dst: int = 2, vlans: tuple[int, ...] = ()) -> bytes:
+    out = mac(dst) + mac(src)
+    for i, v in enumerate(vlans):
+        out += struct.pack("!HH", 0x88A8 if i == 0 and len(vlans) > 1 else 0x8100, v)
+    return out + struct.pack("!H", ethertype) + payload
+
+
+def pcap(path: Path, frames: list[tuple[float, bytes]], linktype: int = 1, nano: bool = False,
+         big_endian: bool = False) -> Path:
+    e = ">" if big_endian else "<"
+    magic = 0xA1B23C4D if nano else 0xA1B2C3D4
+    out = struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, 65535, linktype)
+    for ts, data in frames:
+        sec = int(ts)
+        frac = round((ts - sec) * (1e9 if nano else 1e6))
+        out += struct.pack(e + "IIII", sec, frac, len(data), len(data)) + data
+    path.write_bytes(out)
+    return path
+
+
+def _block(btype: int, body: bytes) -> bytes:
+    body += bytes(-len(body) % 4)
+    n = len(body) + 12
+    return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
+
+
+def pcapng(path: Path, interfaces: list[tuple[int, int | None]], packets: list[tuple[int, int, bytes]]) -> Path:
+    """interfaces: (linktype, if_tsresol or None); packets: (interface, ticks, frame) as EPBs."""
+    out = _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for linktype, tsresol in interfaces:
+        opts = b""
+        if tsresol is not None:
+            opts = struct.pack("<HHB3x", 9, 1, tsresol) + struct.pack("<HH", 0, 0)
+        out += _block(1, struct.pack("<HHI", linktype, 0, 0) + opts)
+    for iface, ticks, data in packets:
+        out += _block(6, struct.pack("<IIIII", iface, ticks >> 32, ticks & 0xFFFFFFFF, len(data), len(data)) + data)
+    path.write_bytes(out)
+    return path

@@ -1,0 +1,77 @@
+"""Truth: on every real capture in ../shared/data/pcaps, our conversations (l4, both endpoints) and
+packets per conversation equal what tshark dissects. Differences we accept are listed, with their
+reason, in tests/traffic/tshark_differences.md (today: none)."""
+
+from __future__ import annotations
+
+import collections
+import ipaddress
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from zonewarden.traffic.flows import address, read_flows
+
+from ..conftest import SHARED
+
+PCAPS = SHARED / "data" / "pcaps"
+CAPTURES = sorted(p for p in PCAPS.rglob("*") if p.suffix in (".pcap", ".pcapng", ".cap"))
+TSHARK = shutil.which("tshark")
+
+if TSHARK is None and os.environ.get("CI"):
+    pytest.fail("tshark is missing in CI: .ci/run installs it from Debian's packages", pytrace=False)
+pytestmark = pytest.mark.skipif(TSHARK is None, reason="tshark not installed (CI installs it)")
+
+
+def _key(l4: str, a: tuple[str, int], b: tuple[str, int]) -> tuple:
+    ends = sorted([a, b], key=lambda x: (ipaddress.ip_address(x[0]).packed, x[1]))
+    return (l4, *ends)
+
+
+def tshark_conversations(path) -> collections.Counter:
+    """tcp/udp conversations of packets whose transport sits directly on the (single) IP layer."""
+    out = subprocess.run([TSHARK, "-n", "-r", str(path), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f",
+                          "-e", "frame.protocols", "-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst",
+                          "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "udp.srcport", "-e", "udp.dstport"],
+                         capture_output=True, text=True, check=False)
+    convs: collections.Counter = collections.Counter()
+    for line in out.stdout.splitlines():
+        f = line.split("\t")
+        protos = f[0].split(":")
+        first_ip = next((i for i, p in enumerate(protos) if p in ("ip", "ipv6")), None)
+        if first_ip is None or first_ip + 1 >= len(protos) or protos[first_ip + 1] not in ("tcp", "udp"):
+            continue
+        l4 = protos[first_ip + 1]
+        sport, dport = (f[5], f[6]) if l4 == "tcp" else (f[7], f[8])
+        if sport:
+            convs[_key(l4, (f[1] or f[3], int(sport)), (f[2] or f[4], int(dport)))] += 1
+    return convs
+
+
+def our_conversations(path) -> collections.Counter:
+    table = read_flows([path])
+    convs: collections.Counter = collections.Counter()
+    for fl in table.flows.values():
+        if fl.l4 in ("tcp", "udp"):
+            convs[_key(fl.l4, (address(fl.src), fl.sport), (address(fl.dst), fl.dport))] += fl.packets
+    return convs
+
+
+def test_every_capture_matches_tshark():
+    assert len(CAPTURES) >= 280, f"expected the shared captures at {PCAPS}"
+
+    def compare(path):
+        theirs, ours = tshark_conversations(path), our_conversations(path)
+        return path, theirs, ours
+
+    differences = []
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for path, theirs, ours in pool.map(compare, CAPTURES):
+            if theirs != ours:
+                keys = set(theirs) ^ set(ours) | {k for k in theirs if theirs[k] != ours.get(k)}
+                differences.append(f"{path.relative_to(PCAPS)}: " + "; ".join(
+                    f"{k}: tshark {theirs.get(k, 0)}, ours {ours.get(k, 0)}" for k in sorted(keys)[:3]))
+    assert not differences, "\n".join(differences)
