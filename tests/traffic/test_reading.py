@@ -128,3 +128,22 @@ def test_truncated_pcapng_block(tmp_path):
     path.write_bytes(path.read_bytes()[:-8])
     table = read_flows([path])
     assert "truncated block" in str(table.errors[0]) and sum(f.packets for f in table.flows.values()) == 1
+
+
+def test_modbus_pdus_split_and_joined_across_segments(tmp_path):
+    def pdu(tid: int, fc: int, data: bytes = b"\x00\x01\x00\x02") -> bytes:
+        body = bytes([1, fc]) + data
+        return struct.pack("!HHH", tid, 0, len(body)) + body
+
+    two = pdu(1, 3) + pdu(2, 16)  # two requests in one segment
+    split = pdu(3, 6)
+    syn = struct.pack("!HHIIBBHHH", 40000, 502, 0, 0, 0x50, SYN, 1024, 0, 0)  # data then starts at sequence 1
+    frames_ = [(1.0, eth(ipv4("10.0.0.1", "10.0.0.2", 6, syn))),
+               (1.1, eth(ipv4("10.0.0.1", "10.0.0.2", 6, struct.pack("!HHIIBBHHH", 40000, 502, 1, 1, 0x50, 0x18,
+                                                                       1024, 0, 0) + two))),
+               (1.2, eth(ipv4("10.0.0.1", "10.0.0.2", 6, struct.pack("!HHIIBBHHH", 40000, 502, 1 + len(two), 1, 0x50,
+                                                                       0x18, 1024, 0, 0) + split[:5]))),
+               (1.3, eth(ipv4("10.0.0.1", "10.0.0.2", 6, struct.pack("!HHIIBBHHH", 40000, 502, 6 + len(two), 1, 0x50,
+                                                                       0x18, 1024, 0, 0) + split[5:])))]
+    flow = one_flow(pcap(tmp_path / "m.pcap", frames_))
+    assert flow["ops"] == {"fc3": 1, "fc16": 1, "fc6": 1}

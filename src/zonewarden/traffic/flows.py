@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .capture import CaptureError, frames
+from .decoders import DECODERS, StreamDecoder
 from .packet import Decoder, Packet
+from .tcp import Direction
 
 SYN, ACK = 0x02, 0x10
 
@@ -79,6 +81,17 @@ def _iso(ns: int) -> str:
     return t.strftime("%Y-%m-%dT%H:%M:%S") + f".{(ns % 1_000_000_000) // 1000:06d}Z"
 
 
+class Session:
+    """A decoded conversation: the protocol decoder and, for TCP, one reassembler per direction."""
+
+    __slots__ = ("decoder", "directions")
+
+    def __init__(self, decoder: StreamDecoder, tcp: bool) -> None:
+        self.decoder = decoder
+        self.directions = (Direction(lambda d, gap: decoder.feed(d, gap, True)),
+                           Direction(lambda d, gap: decoder.feed(d, gap, False))) if tcp else ()
+
+
 @dataclass
 class FlowTable:
     """Conversations keyed by (l4, endpoint, endpoint) in a canonical order."""
@@ -87,6 +100,7 @@ class FlowTable:
     decoder: Decoder = field(default_factory=Decoder)
     frames: int = 0
     errors: list[CaptureError] = field(default_factory=list)
+    sessions: dict[tuple, Session] = field(default_factory=dict)
 
     def add(self, ts_ns: int, orig_len: int, p: Packet) -> None:
         a, b = (p.src, p.sport or 0), (p.dst, p.dport or 0)
@@ -107,12 +121,21 @@ class FlowTable:
             flow.first_ns = ts_ns
         if ts_ns > flow.last_ns:
             flow.last_ns = ts_ns
-        if p.src == flow.src and (p.sport == flow.sport):
+        forward = p.src == flow.src and p.sport == flow.sport
+        if forward:
             flow.packets_fwd += 1
             flow.bytes_fwd += orig_len
         else:
             flow.packets_rev += 1
             flow.bytes_rev += orig_len
+        if flow.app in DECODERS and (p.payload or p.tcp_flags & 0x02):
+            session = self.sessions.get(key)
+            if session is None:
+                session = self.sessions[key] = Session(DECODERS[flow.app](flow.ops), p.l4 == "tcp")
+            if session.directions:
+                session.directions[0 if forward else 1].segment(p.seq, p.tcp_flags, p.payload)
+            else:
+                session.decoder.feed(bytes(p.payload), False, forward)
 
     def read(self, path: str | os.PathLike[str]) -> None:
         """Add a capture's packets; a damaged file keeps what was read and records the error."""
@@ -125,6 +148,13 @@ class FlowTable:
                     self.add(f.ts_ns, f.orig_len, p)
         except CaptureError as e:
             self.errors.append(e)
+        self.finish()
+
+    def finish(self) -> None:
+        """Deliver what waits behind holes that will not fill (end of the captures)."""
+        for session in self.sessions.values():
+            for direction in session.directions:
+                direction.flush()
 
     def __iter__(self) -> Iterator[Flow]:
         return iter(sorted(self.flows.values(), key=lambda f: (f.first_ns, f.l4)))

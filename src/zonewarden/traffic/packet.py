@@ -35,10 +35,12 @@ class Packet(NamedTuple):
     dport: int | None
     tcp_flags: int
     payload: memoryview | bytes
+    seq: int = 0  # TCP sequence number
 
 
 _u16 = struct.Struct("!H").unpack_from
 _ports = struct.Struct("!HH").unpack_from
+_tcp_head = struct.Struct("!HHI").unpack_from
 # Ethernet + IPv4 header in one unpack: ethertype, version/IHL, total length, fragment field, protocol,
 # source, destination (offsets 12..33); the fast path for the common case of plant traffic.
 _ETH_IPV4 = struct.Struct("!12xHBxH2xH1xB2x4s4s").unpack_from
@@ -62,8 +64,9 @@ class Decoder:
                 if etype == 0x0800 and vihl == 0x45 and not frag & 0x3FFF and total >= 28:
                     end = 14 + total if 14 + total <= len(data) else len(data)
                     if proto == 6:
-                        sport, dport = _ports(data, 34)
-                        return Packet("tcp", src, dst, sport, dport, data[47], data[34 + (data[46] >> 4) * 4:end])
+                        sport, dport, seq = _tcp_head(data, 34)
+                        return Packet("tcp", src, dst, sport, dport, data[47], data[34 + (data[46] >> 4) * 4:end],
+                                      seq)
                     if proto == 17:
                         sport, dport = _ports(data, 34)
                         return Packet("udp", src, dst, sport, dport, 0, data[42:end])
@@ -182,9 +185,9 @@ class Decoder:
 
     def _transport(self, proto: int, src: bytes, dst: bytes, body: memoryview) -> Packet:
         if proto == 6 and len(body) >= 14:
-            sport, dport = _ports(body, 0)
+            sport, dport, seq = _tcp_head(body, 0)
             doff = (body[12] >> 4) * 4
-            return Packet("tcp", src, dst, sport, dport, body[13], body[doff:])
+            return Packet("tcp", src, dst, sport, dport, body[13], body[doff:], seq)
         if proto == 17 and len(body) >= 8:
             sport, dport = _ports(body, 0)
             return Packet("udp", src, dst, sport, dport, 0, body[8:])

@@ -1,0 +1,39 @@
+"""Modbus/TCP: MBAP headers (transaction, protocol 0, length, unit) delimit each PDU; the function
+code is counted as `fc<decimal>` for requests and responses alike, `exception` for exception replies.
+Bytes that do not start a valid header are dropped and decoding resumes with the next segment."""
+
+from __future__ import annotations
+
+from . import StreamDecoder, register
+
+MBAP = 7  # transaction id, protocol id, length, unit id
+
+
+@register("modbus")
+class Modbus(StreamDecoder):
+    def __init__(self, ops: dict[str, int]) -> None:
+        super().__init__(ops)
+        self.buffers = {True: bytearray(), False: bytearray()}
+
+    def feed(self, data: bytes, after_gap: bool, from_client: bool) -> None:
+        buf = self.buffers[from_client]
+        if after_gap:
+            buf.clear()
+        buf += data
+        pos, n = 0, len(buf)
+        while n - pos >= MBAP + 1:
+            proto = (buf[pos + 2] << 8) | buf[pos + 3]
+            length = (buf[pos + 4] << 8) | buf[pos + 5]
+            # not an MBAP header: drop what waits, start again with the next segment; lengths above the
+            # 253-byte Modbus PDU occur (Schneider UMAS, function 90), so only the 16-bit field bounds them
+            if proto != 0 or length < 2:
+                pos = n
+                break
+            if n - pos < 6 + length:
+                break
+            fc = buf[pos + MBAP]
+            self.count(f"fc{fc & 0x7F}")
+            if fc & 0x80:
+                self.count("exception")
+            pos += 6 + length
+        del buf[:pos]
