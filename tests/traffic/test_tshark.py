@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from zonewarden.traffic.decoders.s7comm import OP_CLASSES, s7_op
 from zonewarden.traffic.flows import address, read_flows
 
 from ..conftest import SHARED
@@ -117,3 +118,46 @@ def test_modbus_function_codes_match_tshark():
             if theirs != ours:
                 differing[str(path.relative_to(PCAPS))] = (theirs, ours)
     assert set(differing) == set(MODBUS_ACCEPTED), {k: v for k, v in differing.items() if k not in MODBUS_ACCEPTED}
+
+
+S7_ACCEPTED = {
+    "s7/S7Comm/s7comm_clean.pcap": "12 read_var PDUs in segments tshark calls spurious retransmissions",
+}
+
+
+def tshark_s7(path) -> dict[tuple, collections.Counter]:
+    out = subprocess.run([TSHARK, "-n", "-r", str(path), "-Y", "s7comm", "-T", "fields", "-E", "occurrence=a",
+                          "-E", "aggregator=,", "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst",
+                          "-e", "tcp.dstport", "-e", "s7comm.header.rosctr", "-e", "s7comm.param.func"],
+                         capture_output=True, text=True, check=False)
+    convs: dict[tuple, collections.Counter] = collections.defaultdict(collections.Counter)
+    for line in out.stdout.splitlines():
+        src, sport, dst, dport, rosctrs, funcs = (line.split("\t") + [""] * 6)[:6]
+        if not sport:
+            continue
+        key = _key("tcp", (src.split(",")[0], int(sport.split(",")[0])), (dst.split(",")[0], int(dport.split(",")[0])))
+        functions = [int(f, 16) for f in funcs.split(",") if f]
+        for rosctr in (int(r) for r in rosctrs.split(",") if r):
+            function = functions.pop(0) if rosctr in (1, 3) and functions else None
+            if op := s7_op(rosctr, function):
+                convs[key][op] += 1
+    return {k: v for k, v in convs.items() if v}
+
+
+def our_s7(path) -> dict[tuple, collections.Counter]:
+    names = set(OP_CLASSES) | {"ack"}
+    out = {}
+    for fl in read_flows([path]).flows.values():
+        ops = collections.Counter({k: v for k, v in fl.ops.items() if k in names or k.startswith("func_")})
+        if ops:
+            out[_key("tcp", (address(fl.src), fl.sport), (address(fl.dst), fl.dport))] = ops
+    return out
+
+
+def test_s7comm_functions_match_tshark():
+    differing = {}
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for path, theirs, ours in pool.map(lambda p: (p, tshark_s7(p), our_s7(p)), CAPTURES):
+            if theirs != ours:
+                differing[str(path.relative_to(PCAPS))] = (theirs, ours)
+    assert set(differing) == set(S7_ACCEPTED), {k: v for k, v in differing.items() if k not in S7_ACCEPTED}

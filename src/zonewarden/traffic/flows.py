@@ -152,9 +152,11 @@ class FlowTable:
 
     def finish(self) -> None:
         """Deliver what waits behind holes that will not fill (end of the captures)."""
-        for session in self.sessions.values():
+        for key, session in self.sessions.items():
             for direction in session.directions:
                 direction.flush()
+            if session.decoder.app:
+                self.flows[key].app = session.decoder.app
 
     def __iter__(self) -> Iterator[Flow]:
         return iter(sorted(self.flows.values(), key=lambda f: (f.first_ns, f.l4)))

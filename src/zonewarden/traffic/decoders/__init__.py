@@ -16,6 +16,8 @@ DecoderFactory = Callable[[OpsCounter], "StreamDecoder"]
 class StreamDecoder:
     """Base: `feed(data, after_gap, from_client)` with in-order bytes of one conversation."""
 
+    app: str | None = None  # set by a decoder that finds a more precise application than the port said
+
     def __init__(self, ops: OpsCounter) -> None:
         self.ops = ops
 
@@ -36,4 +38,4 @@ def register(app: str) -> Callable[[type[StreamDecoder]], type[StreamDecoder]]:
     return add
 
 
-from . import modbus  # noqa: E402,F401  - built-in decoders register themselves like add-ons would
+from . import modbus, s7comm  # noqa: E402,F401  - built-in decoders register themselves like add-ons would

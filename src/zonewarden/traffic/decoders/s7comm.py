@@ -1,0 +1,90 @@
+"""S7comm on ISO-on-TCP (port 102): TPKT frames COTP, COTP data units are reassembled up to their
+end-of-TSDU mark, and each S7 PDU (protocol id 0x32) is counted by its function: `read_var`,
+`write_var`, `request_download` ... `plc_stop`; `userdata` and `ack` for the other PDU types.
+The same port carries S7comm-plus (protocol id 0x72) and IEC 61850 MMS (an ISO session): the
+decoder tells them apart and names the flow's application accordingly."""
+
+from __future__ import annotations
+
+from . import StreamDecoder, register
+
+FUNCTIONS = {
+    0x04: "read_var", 0x05: "write_var", 0x1A: "request_download", 0x1B: "download_block",
+    0x1C: "download_ended", 0x1D: "start_upload", 0x1E: "upload", 0x1F: "end_upload", 0x28: "plc_control",
+    0x29: "plc_stop", 0xF0: "setup_communication",
+}
+OP_CLASSES = {
+    "read_var": "read", "write_var": "write", "request_download": "program", "download_block": "program",
+    "download_ended": "program", "start_upload": "program", "upload": "program", "end_upload": "program",
+    "plc_control": "control", "plc_stop": "control", "setup_communication": "diagnostics", "userdata": "diagnostics",
+}
+ROSCTR_JOB, ROSCTR_ACK, ROSCTR_ACK_DATA, ROSCTR_USERDATA = 1, 2, 3, 7
+ISO_SESSION = (0x0D, 0x0E, 0x01, 0x05, 0x09, 0x0A, 0x0C, 0x19)  # CN, AC, DT/GT, ... SPDU types
+
+
+def s7_op(rosctr: int, function: int | None) -> str | None:
+    """The op name of one S7 PDU (shared with the tshark comparison)."""
+    if rosctr in (ROSCTR_JOB, ROSCTR_ACK_DATA) and function is not None:
+        return FUNCTIONS.get(function, f"func_{function:#04x}")
+    return {ROSCTR_USERDATA: "userdata", ROSCTR_ACK: "ack"}.get(rosctr)
+
+
+@register("s7comm")
+class S7comm(StreamDecoder):
+    def __init__(self, ops: dict[str, int]) -> None:
+        super().__init__(ops)
+        self.buffers = {True: bytearray(), False: bytearray()}
+        self.tsdu = {True: bytearray(), False: bytearray()}
+        self.app: str | None = None
+
+    def feed(self, data: bytes, after_gap: bool, from_client: bool) -> None:
+        buf, tsdu = self.buffers[from_client], self.tsdu[from_client]
+        if after_gap:
+            buf.clear()
+            tsdu.clear()
+        buf += data
+        pos, n = 0, len(buf)
+        while n - pos >= 4:
+            if buf[pos] != 3 or buf[pos + 1] != 0:  # not a TPKT: resume with the next segment
+                pos = n
+                break
+            length = (buf[pos + 2] << 8) | buf[pos + 3]
+            if length < 7:
+                pos = n
+                break
+            if n - pos < length:
+                break
+            self._cotp(memoryview(buf)[pos + 4:pos + length], tsdu)
+            pos += length
+        del buf[:pos]
+
+    def _cotp(self, tpdu: memoryview, tsdu: bytearray) -> None:
+        li = tpdu[0]
+        if len(tpdu) < li + 1 or li < 2 or tpdu[1] & 0xF0 != 0xF0:  # only data units carry S7
+            return
+        tsdu += tpdu[1 + li:]
+        if tpdu[2] & 0x80:  # end of TSDU
+            self._pdu(bytes(tsdu))
+            tsdu.clear()
+
+    def _pdu(self, pdu: bytes) -> None:
+        if not pdu:
+            return
+        if pdu[0] == 0x72:
+            self.count("s7comm-plus")
+            self.app = self.app or "s7comm-plus"
+            return
+        if pdu[0] in ISO_SESSION:
+            self.count("mms")
+            self.app = self.app or "mms"
+            return
+        if pdu[0] != 0x32 or len(pdu) < 10:
+            return
+        self.app = "s7comm"
+        rosctr = pdu[1]
+        header = 12 if rosctr in (ROSCTR_ACK, ROSCTR_ACK_DATA) else 10
+        param_len = (pdu[6] << 8) | pdu[7]
+        function = pdu[header] if param_len and len(pdu) > header else None
+        op = s7_op(rosctr, function)
+        if op:
+            self.count(op)
