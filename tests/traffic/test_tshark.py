@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from zonewarden.traffic.decoders.enip import COMMANDS
 from zonewarden.traffic.decoders.iec104 import apdu_op
 from zonewarden.traffic.decoders.s7comm import s7_op
 from zonewarden.traffic.flows import address, read_flows
@@ -107,6 +108,12 @@ def _iec104_ops(fields: list[str]) -> list[str]:
     return ops
 
 
+def _enip_ops(fields: list[str]) -> list[str]:
+    commands, services = fields
+    ops = [COMMANDS.get(int(c, 16), f"command_{c}") for c in commands.split(",") if c]
+    return ops + [f"cip_{int(s, 16):#04x}" for s in services.split(",") if s]
+
+
 # protocol: (tshark display filter, tshark fields, tshark fields -> ops, our app names,
 #            {capture: why it may differ} as tshark_differences.md explains)
 PROTOCOLS = {
@@ -115,6 +122,8 @@ PROTOCOLS = {
         "bro/modbus/fuzz-72.pcap": "fuzzed sequence numbers: tshark decodes in arrival order, we by sequence"}),
     "s7comm": ("s7comm", ["s7comm.header.rosctr", "s7comm.param.func"], _s7_ops, {"s7comm"}, {
         "s7/S7Comm/s7comm_clean.pcap": "12 read_var PDUs in segments tshark calls spurious retransmissions"}),
+    "enip": ("enip", ["enip.command", "cip.sc"], _enip_ops, {"enip"}, {
+        "openics/EIP-ControlProtocolChangeAttempt.pcap": "tshark 4.0 leaves every segment undissected"}),
     "iec104": ("iec60870_104", ["iec60870_104.type", "iec60870_104.utype", "iec60870_asdu.typeid"], _iec104_ops,
                {"iec104"}, {}),
 }
@@ -122,28 +131,29 @@ PROTOCOLS = {
 
 def tshark_ops(path, display_filter: str, fields: list[str], to_ops) -> dict[tuple, collections.Counter]:
     args = [TSHARK, "-n", "-r", str(path), "-Y", display_filter, "-T", "fields", "-E", "occurrence=a",
-            "-E", "aggregator=,", "-e", "ip.src", "-e", "tcp.srcport", "-e", "ip.dst", "-e", "tcp.dstport"]
+            "-E", "aggregator=,", "-e", "ip.src", "-e", "tcp.srcport", "-e", "udp.srcport", "-e", "ip.dst",
+            "-e", "tcp.dstport", "-e", "udp.dstport"]
     for f in fields:
         args += ["-e", f]
     out = subprocess.run(args, capture_output=True, text=True, check=False)
     convs: dict[tuple, collections.Counter] = collections.defaultdict(collections.Counter)
     for line in out.stdout.splitlines():
-        cols = (line.split("\t") + [""] * (4 + len(fields)))[: 4 + len(fields)]
-        src, sport, dst, dport = cols[:4]
+        cols = (line.split("\t") + [""] * (6 + len(fields)))[: 6 + len(fields)]
+        src, tsport, usport, dst, tdport, udport = cols[:6]
+        l4, sport, dport = ("tcp", tsport, tdport) if tsport else ("udp", usport, udport)
         if sport:
-            key = _key("tcp", (src.split(",")[0], int(sport.split(",")[0])),
-                       (dst.split(",")[0], int(dport.split(",")[0])))
-            convs[key].update(to_ops(cols[4:]))
+            key = _key(l4, (src.split(",")[0], int(sport.split(",")[0])), (dst.split(",")[0], int(dport.split(",")[0])))
+            convs[key].update(to_ops(cols[6:]))
     return {k: v for k, v in convs.items() if v}
 
 
 def our_ops(path, apps: set[str]) -> dict[tuple, collections.Counter]:
-    skip = {"exception", "s7comm-plus", "mms"}  # ops tshark 4.0 does not report in the compared fields
+    skip = {"exception", "s7comm-plus", "mms", "io"}  # ops tshark 4.0 does not report in the compared fields
     out = {}
     for fl in read_flows([path]).flows.values():
         ops = collections.Counter({k: v for k, v in fl.ops.items() if k not in skip})
         if fl.app in apps and ops:
-            out[_key("tcp", (address(fl.src), fl.sport), (address(fl.dst), fl.dport))] = ops
+            out[_key(fl.l4, (address(fl.src), fl.sport), (address(fl.dst), fl.dport))] = ops
     return out
 
 
