@@ -122,6 +122,7 @@ PROTOCOLS = {
         "bro/modbus/fuzz-72.pcap": "fuzzed sequence numbers: tshark decodes in arrival order, we by sequence"}),
     "s7comm": ("s7comm", ["s7comm.header.rosctr", "s7comm.param.func"], _s7_ops, {"s7comm"}, {
         "s7/S7Comm/s7comm_clean.pcap": "12 read_var PDUs in segments tshark calls spurious retransmissions"}),
+    "dnp3": ("dnp3", ["dnp3.al.func"], lambda f: [f"fc{int(c)}" for c in f[0].split(",") if c], {"dnp3"}, {}),
     "enip": ("enip", ["enip.command", "cip.sc"], _enip_ops, {"enip"}, {
         "openics/EIP-ControlProtocolChangeAttempt.pcap": "tshark 4.0 leaves every segment undissected"}),
     "iec104": ("iec60870_104", ["iec60870_104.type", "iec60870_104.utype", "iec60870_asdu.typeid"], _iec104_ops,
