@@ -34,28 +34,55 @@ def _key(l4: str, a: tuple[str, int], b: tuple[str, int]) -> tuple:
     return (l4, *ends)
 
 
-def tshark_conversations(path) -> collections.Counter:
-    """tcp/udp conversations of packets whose transport sits directly on the (single) IP layer."""
-    out = subprocess.run([TSHARK, "-n", "-r", str(path), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=f",
-                          "-e", "frame.protocols", "-e", "ip.src", "-e", "ip.dst", "-e", "ipv6.src", "-e", "ipv6.dst",
-                          "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "udp.srcport", "-e", "udp.dstport"],
-                         capture_output=True, text=True, check=False)
+BASE_FIELDS = ["frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport",
+               "udp.srcport", "udp.dstport"]
+
+
+def _protocol_fields() -> list[str]:
+    return [f for spec in PROTOCOLS.values() for f in spec[1]]
+
+
+@pytest.fixture(scope="module")
+def truth() -> dict:
+    """Per capture: tshark's rows (every field any comparison needs) and our flow table; read once."""
+    fields = BASE_FIELDS + _protocol_fields()
+
+    def read(path):
+        args = [TSHARK, "-n", "-r", str(path), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
+                "-E", "aggregator=,"]
+        for f in fields:
+            args += ["-e", f]
+        out = subprocess.run(args, capture_output=True, text=True, check=False).stdout
+        rows = [dict(zip(fields, (line.split("\t") + [""] * len(fields))[: len(fields)], strict=True))
+                for line in out.splitlines()]
+        return path, rows, read_flows([path])
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        return {path: (rows, table) for path, rows, table in pool.map(read, CAPTURES)}
+
+
+def _first(value: str) -> str:
+    return value.split(",")[0]
+
+
+def tshark_conversations(rows: list[dict]) -> collections.Counter:
+    """tcp/udp conversations of packets whose transport sits directly on the first IP layer."""
     convs: collections.Counter = collections.Counter()
-    for line in out.stdout.splitlines():
-        f = line.split("\t")
-        protos = f[0].split(":")
+    for r in rows:
+        protos = r["frame.protocols"].split(":")
         first_ip = next((i for i, p in enumerate(protos) if p in ("ip", "ipv6")), None)
         if first_ip is None or first_ip + 1 >= len(protos) or protos[first_ip + 1] not in ("tcp", "udp"):
             continue
         l4 = protos[first_ip + 1]
-        sport, dport = (f[5], f[6]) if l4 == "tcp" else (f[7], f[8])
+        sport, dport = _first(r[f"{l4}.srcport"]), _first(r[f"{l4}.dstport"])
         if sport:
-            convs[_key(l4, (f[1] or f[3], int(sport)), (f[2] or f[4], int(dport)))] += 1
+            src = _first(r["ip.src"]) or _first(r["ipv6.src"])
+            dst = _first(r["ip.dst"]) or _first(r["ipv6.dst"])
+            convs[_key(l4, (src, int(sport)), (dst, int(dport)))] += 1
     return convs
 
 
-def our_conversations(path) -> collections.Counter:
-    table = read_flows([path])
+def our_conversations(table) -> collections.Counter:
     convs: collections.Counter = collections.Counter()
     for fl in table.flows.values():
         if fl.l4 in ("tcp", "udp"):
@@ -63,20 +90,15 @@ def our_conversations(path) -> collections.Counter:
     return convs
 
 
-def test_every_capture_matches_tshark():
+def test_every_capture_matches_tshark(truth):
     assert len(CAPTURES) >= 280, f"expected the shared captures at {PCAPS}"
-
-    def compare(path):
-        theirs, ours = tshark_conversations(path), our_conversations(path)
-        return path, theirs, ours
-
     differences = []
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        for path, theirs, ours in pool.map(compare, CAPTURES):
-            if theirs != ours:
-                keys = set(theirs) ^ set(ours) | {k for k in theirs if theirs[k] != ours.get(k)}
-                differences.append(f"{path.relative_to(PCAPS)}: " + "; ".join(
-                    f"{k}: tshark {theirs.get(k, 0)}, ours {ours.get(k, 0)}" for k in sorted(keys)[:3]))
+    for path, (rows, table) in truth.items():
+        theirs, ours = tshark_conversations(rows), our_conversations(table)
+        if theirs != ours:
+            keys = set(theirs) ^ set(ours) | {k for k in theirs if theirs[k] != ours.get(k)}
+            differences.append(f"{path.relative_to(PCAPS)}: " + "; ".join(
+                f"{k}: tshark {theirs.get(k, 0)}, ours {ours.get(k, 0)}" for k in sorted(keys)[:3]))
     assert not differences, "\n".join(differences)
 
 
@@ -114,7 +136,7 @@ def _enip_ops(fields: list[str]) -> list[str]:
     return ops + [f"cip_{int(s, 16):#04x}" for s in services.split(",") if s]
 
 
-# protocol: (tshark display filter, tshark fields, tshark fields -> ops, our app names,
+# protocol: (its name in tshark's frame.protocols, tshark fields, tshark fields -> ops, our app names,
 #            {capture: why it may differ} as tshark_differences.md explains)
 PROTOCOLS = {
     "modbus": ("modbus", ["modbus.func_code"], _modbus_ops, {"modbus"}, {
@@ -130,28 +152,24 @@ PROTOCOLS = {
 }
 
 
-def tshark_ops(path, display_filter: str, fields: list[str], to_ops) -> dict[tuple, collections.Counter]:
-    args = [TSHARK, "-n", "-r", str(path), "-Y", display_filter, "-T", "fields", "-E", "occurrence=a",
-            "-E", "aggregator=,", "-e", "ip.src", "-e", "tcp.srcport", "-e", "udp.srcport", "-e", "ip.dst",
-            "-e", "tcp.dstport", "-e", "udp.dstport"]
-    for f in fields:
-        args += ["-e", f]
-    out = subprocess.run(args, capture_output=True, text=True, check=False)
+def tshark_ops(rows: list[dict], marker: str, fields: list[str], to_ops) -> dict[tuple, collections.Counter]:
+    """Per conversation, the ops of the rows whose protocol path holds `marker`."""
     convs: dict[tuple, collections.Counter] = collections.defaultdict(collections.Counter)
-    for line in out.stdout.splitlines():
-        cols = (line.split("\t") + [""] * (6 + len(fields)))[: 6 + len(fields)]
-        src, tsport, usport, dst, tdport, udport = cols[:6]
-        l4, sport, dport = ("tcp", tsport, tdport) if tsport else ("udp", usport, udport)
+    for r in rows:
+        if marker not in r["frame.protocols"].split(":"):
+            continue
+        l4 = "tcp" if r["tcp.srcport"] else "udp"
+        sport, dport = _first(r[f"{l4}.srcport"]), _first(r[f"{l4}.dstport"])
         if sport:
-            key = _key(l4, (src.split(",")[0], int(sport.split(",")[0])), (dst.split(",")[0], int(dport.split(",")[0])))
-            convs[key].update(to_ops(cols[6:]))
+            key = _key(l4, (_first(r["ip.src"]), int(sport)), (_first(r["ip.dst"]), int(dport)))
+            convs[key].update(to_ops([r[f] for f in fields]))
     return {k: v for k, v in convs.items() if v}
 
 
-def our_ops(path, apps: set[str]) -> dict[tuple, collections.Counter]:
+def our_ops(table, apps: set[str]) -> dict[tuple, collections.Counter]:
     skip = {"exception", "s7comm-plus", "mms", "io"}  # ops tshark 4.0 does not report in the compared fields
     out = {}
-    for fl in read_flows([path]).flows.values():
+    for fl in table.flows.values():
         ops = collections.Counter({k: v for k, v in fl.ops.items() if k not in skip})
         if fl.app in apps and ops:
             out[_key(fl.l4, (address(fl.src), fl.sport), (address(fl.dst), fl.dport))] = ops
@@ -159,14 +177,13 @@ def our_ops(path, apps: set[str]) -> dict[tuple, collections.Counter]:
 
 
 @pytest.mark.parametrize("protocol", sorted(PROTOCOLS))
-def test_operations_match_tshark(protocol):
-    display_filter, fields, to_ops, apps, accepted = PROTOCOLS[protocol]
+def test_operations_match_tshark(protocol, truth):
+    marker, fields, to_ops, apps, accepted = PROTOCOLS[protocol]
     differing, seen = {}, 0
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        jobs = pool.map(lambda p: (p, tshark_ops(p, display_filter, fields, to_ops), our_ops(p, apps)), CAPTURES)
-        for path, theirs, ours in jobs:
-            seen += bool(theirs)
-            if theirs != ours:
-                differing[str(path.relative_to(PCAPS))] = (theirs, ours)
+    for path, (rows, table) in truth.items():
+        theirs, ours = tshark_ops(rows, marker, fields, to_ops), our_ops(table, apps)
+        seen += bool(theirs)
+        if theirs != ours:
+            differing[str(path.relative_to(PCAPS))] = (theirs, ours)
     assert seen >= 3, f"no {protocol} traffic found by tshark"
     assert set(differing) == set(accepted), {k: v for k, v in differing.items() if k not in accepted}
