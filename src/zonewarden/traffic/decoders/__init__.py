@@ -28,6 +28,31 @@ class StreamDecoder:
         raise NotImplementedError
 
 
+class FramedDecoder(StreamDecoder):
+    """A protocol framed by its own length fields: bytes wait per direction until a message is whole.
+
+    Subclasses implement `parse(buf, from_client)`: count the whole messages at the front of `buf` and
+    return how many bytes they used (all of `buf` to drop bytes that cannot be parsed). After a hole
+    in the stream, what waited is dropped: the next bytes start afresh.
+    """
+
+    def __init__(self, ops: OpsCounter) -> None:
+        super().__init__(ops)
+        self.buffers = {True: bytearray(), False: bytearray()}
+
+    def feed(self, data: bytes, after_gap: bool, from_client: bool) -> None:
+        buf = self.buffers[from_client]
+        if after_gap:
+            buf.clear()
+        buf += data
+        used = self.parse(buf, from_client)
+        if used:
+            del buf[:used]
+
+    def parse(self, buf: bytearray, from_client: bool) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
 DECODERS: dict[str, type[StreamDecoder]] = {}
 
 

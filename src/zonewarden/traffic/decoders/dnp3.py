@@ -6,7 +6,7 @@ fragment, counted by its function code as `fc<decimal>` (`fc1` read, `fc2` write
 
 from __future__ import annotations
 
-from . import StreamDecoder, register
+from . import FramedDecoder, register
 
 NAMES = {0: "confirm", 1: "read", 2: "write", 3: "select", 4: "operate", 5: "direct_operate",
          6: "direct_operate_nr", 13: "cold_restart", 14: "warm_restart", 20: "enable_unsolicited",
@@ -25,17 +25,12 @@ def frame_size(length: int) -> int:
 
 
 @register("dnp3")
-class Dnp3(StreamDecoder):
+class Dnp3(FramedDecoder):
     def __init__(self, ops: dict[str, int]) -> None:
         super().__init__(ops)
-        self.buffers = {True: bytearray(), False: bytearray()}
         self.fragments: dict[tuple[bool, bytes], bytearray] = {}
 
-    def feed(self, data: bytes, after_gap: bool, from_client: bool) -> None:
-        buf = self.buffers[from_client]
-        if after_gap:
-            buf.clear()
-        buf += data
+    def parse(self, buf: bytearray, from_client: bool) -> int:
         pos, n = 0, len(buf)
         while n - pos >= 10:
             if buf[pos] != 0x05 or buf[pos + 1] != 0x64 or buf[pos + 2] < 5:
@@ -47,7 +42,7 @@ class Dnp3(StreamDecoder):
                 break
             self._frame(bytes(buf[pos:pos + size]), from_client)
             pos += size
-        del buf[:pos]
+        return pos
 
     def _frame(self, frame: bytes, from_client: bool) -> None:
         # a frame's data goes to the transport layer whatever its link function (conformance tests use

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 
-from . import StreamDecoder, register
+from . import FramedDecoder, register
 
 COMMANDS = {0x0001: "nop", 0x0004: "list_services", 0x0063: "list_identity", 0x0064: "list_interfaces",
             0x0065: "register_session", 0x0066: "unregister_session", 0x006F: "send_rr_data",
@@ -62,21 +62,13 @@ def _multiple(data: bytes | memoryview, depth: int) -> list[int]:
 
 
 @register("enip")
-class Enip(StreamDecoder):
-    def __init__(self, ops: dict[str, int]) -> None:
-        super().__init__(ops)
-        self.buffers = {True: bytearray(), False: bytearray()}
-
-    def feed(self, data: bytes, after_gap: bool, from_client: bool) -> None:
-        buf = self.buffers[from_client]
-        if after_gap:
-            buf.clear()
-        buf += data
+class Enip(FramedDecoder):
+    def parse(self, buf: bytearray, from_client: bool) -> int:
         pos, n = 0, len(buf)
         while n - pos >= 24:
             command, length = struct.unpack_from("<HH", buf, pos)
             if command not in COMMANDS:
-                if pos == 0 and len(data) == n and self.io_candidate(data):
+                if pos == 0 and self.io_candidate(buf):
                     self.count("io")
                 pos = n
                 break
@@ -86,10 +78,10 @@ class Enip(StreamDecoder):
             if command in (0x006F, 0x0070):
                 self._items(memoryview(buf)[pos + 24:pos + 24 + length])
             pos += 24 + length
-        del buf[:pos]
+        return pos
 
     @staticmethod
-    def io_candidate(data: bytes) -> bool:
+    def io_candidate(data: bytes | bytearray) -> bool:
         """Class 0/1 I/O on UDP 2222: a common packet format without encapsulation header."""
         return len(data) >= 6 and _u16(data, 2)[0] in (0x8002, 0x00A1)
 

@@ -5,7 +5,7 @@ U-format functions as `startdt_act`, `startdt_con`, `stopdt_act`, `stopdt_con`, 
 
 from __future__ import annotations
 
-from . import StreamDecoder, register
+from . import FramedDecoder, register
 
 U_FUNCTIONS = {0x07: "startdt_act", 0x0B: "startdt_con", 0x13: "stopdt_act", 0x23: "stopdt_con",
                0x43: "testfr_act", 0x83: "testfr_con"}
@@ -25,16 +25,8 @@ def apdu_op(control0: int, typeid: int | None) -> str:
 
 
 @register("iec104")
-class Iec104(StreamDecoder):
-    def __init__(self, ops: dict[str, int]) -> None:
-        super().__init__(ops)
-        self.buffers = {True: bytearray(), False: bytearray()}
-
-    def feed(self, data: bytes, after_gap: bool, from_client: bool) -> None:
-        buf = self.buffers[from_client]
-        if after_gap:
-            buf.clear()
-        buf += data
+class Iec104(FramedDecoder):
+    def parse(self, buf: bytearray, from_client: bool) -> int:
         pos, n = 0, len(buf)
         while n - pos >= 6:
             if buf[pos] != 0x68 or buf[pos + 1] < 4:
@@ -48,4 +40,4 @@ class Iec104(StreamDecoder):
             typeid = buf[pos + 6] if control0 & 0x01 == 0 and length > 4 else None
             self.count(apdu_op(control0, typeid))
             pos += 2 + length
-        del buf[:pos]
+        return pos

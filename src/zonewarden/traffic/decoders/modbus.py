@@ -4,22 +4,14 @@ Bytes that do not start a valid header are dropped and decoding resumes with the
 
 from __future__ import annotations
 
-from . import StreamDecoder, register
+from . import FramedDecoder, register
 
 MBAP = 7  # transaction id, protocol id, length, unit id
 
 
 @register("modbus")
-class Modbus(StreamDecoder):
-    def __init__(self, ops: dict[str, int]) -> None:
-        super().__init__(ops)
-        self.buffers = {True: bytearray(), False: bytearray()}
-
-    def feed(self, data: bytes, after_gap: bool, from_client: bool) -> None:
-        buf = self.buffers[from_client]
-        if after_gap:
-            buf.clear()
-        buf += data
+class Modbus(FramedDecoder):
+    def parse(self, buf: bytearray, from_client: bool) -> int:
         pos, n = 0, len(buf)
         while n - pos >= MBAP + 1:
             proto = (buf[pos + 2] << 8) | buf[pos + 3]
@@ -36,4 +28,4 @@ class Modbus(StreamDecoder):
             if fc & 0x80:
                 self.count("exception")
             pos += 6 + length
-        del buf[:pos]
+        return pos

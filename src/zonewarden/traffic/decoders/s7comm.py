@@ -6,7 +6,7 @@ decoder tells them apart and names the flow's application accordingly."""
 
 from __future__ import annotations
 
-from . import StreamDecoder, register
+from . import FramedDecoder, register
 
 FUNCTIONS = {
     0x04: "read_var", 0x05: "write_var", 0x1A: "request_download", 0x1B: "download_block",
@@ -30,19 +30,19 @@ def s7_op(rosctr: int, function: int | None) -> str | None:
 
 
 @register("s7comm")
-class S7comm(StreamDecoder):
+class S7comm(FramedDecoder):
     def __init__(self, ops: dict[str, int]) -> None:
         super().__init__(ops)
-        self.buffers = {True: bytearray(), False: bytearray()}
         self.tsdu = {True: bytearray(), False: bytearray()}
         self.app: str | None = None
 
     def feed(self, data: bytes, after_gap: bool, from_client: bool) -> None:
-        buf, tsdu = self.buffers[from_client], self.tsdu[from_client]
         if after_gap:
-            buf.clear()
-            tsdu.clear()
-        buf += data
+            self.tsdu[from_client].clear()
+        super().feed(data, after_gap, from_client)
+
+    def parse(self, buf: bytearray, from_client: bool) -> int:
+        tsdu = self.tsdu[from_client]
         pos, n = 0, len(buf)
         while n - pos >= 4:
             if buf[pos] != 3 or buf[pos + 1] != 0:  # not a TPKT: resume with the next segment
@@ -54,11 +54,11 @@ class S7comm(StreamDecoder):
                 break
             if n - pos < length:
                 break
-            self._cotp(memoryview(buf)[pos + 4:pos + length], tsdu)
+            self._cotp(bytes(buf[pos + 4:pos + length]), tsdu)
             pos += length
-        del buf[:pos]
+        return pos
 
-    def _cotp(self, tpdu: memoryview, tsdu: bytearray) -> None:
+    def _cotp(self, tpdu: bytes, tsdu: bytearray) -> None:
         li = tpdu[0]
         if len(tpdu) < li + 1 or li < 2 or tpdu[1] & 0xF0 != 0xF0:  # only data units carry S7
             return
