@@ -246,15 +246,27 @@ def flows(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
     = None,
 ) -> None:
-    """The conversations in captures: endpoints, l4, application, packets and bytes per direction."""
-    table = read_flows(captures)
-    if format is ListFormat.json:
-        emit("".join(json.dumps(f.as_dict(), separators=(",", ":")) + "\n" for f in table), output)
-    else:
-        print_flows(out, table)
+    """The conversations in captures (files, or folders of .pcap/.pcapng): endpoints, l4, application, packets."""
+    files: list[Path] = []
+    for c in captures:
+        if c.is_dir():
+            found = sorted(p for p in c.rglob("*") if p.suffix.lower() in (".pcap", ".pcapng", ".cap") and p.is_file())
+            if not found:
+                fail(f"{c}: folder holds no .pcap, .pcapng or .cap file")
+            files += found
+        elif not c.exists():
+            fail(f"{c}: no such file or folder")
+        else:
+            files.append(c)
+    table = read_flows(files)
+    if table.frames or not table.errors:
+        if format is ListFormat.json:
+            emit("".join(json.dumps(f.as_dict(), separators=(",", ":")) + "\n" for f in table), output)
+        else:
+            print_flows(out, table)
     for e in table.errors:
-        err.print(f"[bold red]error:[/] {e} (the {table.frames} frames read before it are kept)", highlight=False,
-                  soft_wrap=True)
+        kept = " (the conversations read before it are kept)" if table.frames else ""
+        err.print(f"[bold red]error:[/] {e}{kept}", highlight=False, soft_wrap=True)
     if table.errors:
         raise typer.Exit(2)
 

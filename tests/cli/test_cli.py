@@ -195,3 +195,17 @@ def test_flows_json_lines_contract_and_damaged_capture(tmp_path):
     res = zw("flows", str(path), "--format", "json")
     assert res.returncode == 2 and "truncated record" in res.stderr and "Traceback" not in res.stderr
     assert json.loads(res.stdout)["packets"] == 1
+
+
+def test_flows_reads_folders_and_refuses_missing_input(tmp_path):
+    from ..traffic.pcapgen import eth, ipv4, pcap, udp
+
+    (tmp_path / "caps" / "sub").mkdir(parents=True)
+    for i in range(2):
+        pcap(tmp_path / "caps" / "sub" / f"{i}.pcap", [(1.0, eth(ipv4("10.0.0.1", f"10.0.0.{i + 2}", 17, udp(1, 2))))])
+    res = zw("flows", str(tmp_path / "caps"), "--format", "json")
+    assert res.returncode == 0 and len(res.stdout.splitlines()) == 2
+    res = zw("flows", str(tmp_path / "nope.pcap"))
+    assert res.returncode == 2 and "no such file" in res.stderr and res.stdout == ""
+    (tmp_path / "empty").mkdir()
+    assert zw("flows", str(tmp_path / "empty")).returncode == 2
