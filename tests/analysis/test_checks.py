@@ -72,6 +72,10 @@ CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
         "     approved_on: 2026-03-01, review_by: 2025-03-01}\n", "2025-03-01"),
     "requirement-type-mismatch": (Z12 + A1.replace("type: host_device,", "type: host_device, capability: "
                                                    "{meets: [CR 1.1, EDR 3.14]},"), "EDR 3.14"),
+    "requirement-without-effect": (Z12 + A1 + "countermeasures:\n  hard: {kind: hardening, at: {zone: z1}, "
+                                   "meets: [SR 7.7, CR 3.14]}\n", "CR 3.14"),
+    "certificate-without-sl": (Z12 + A1.replace("type: host_device,", "type: host_device, capability: "
+                                                "{certificate: vendor self-declaration},"), "vendor self"),
     "zone-flows-unused": (Z12.replace("networks: [10.0.1.0/24]}", "networks: [10.0.1.0/24],\n"
                                       "       flows: [{from: a1, to: a1, protocol: modbus}]}") + A1, "[{from"),
     "unknown-technique": (Z12 + A1 + "risk:\n  tolerable: 6\n  scenarios:\n"

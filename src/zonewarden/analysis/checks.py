@@ -19,7 +19,8 @@ from ..model.load import RawPlant, validate_raw
 from ..model.plant import FlowRule, Plant
 from ..model.source import SourceMap
 from ..standard.attack import load_attack
-from ..standard.catalog import Catalog, load_catalog
+from ..standard.catalog import Catalog, load_catalog, system_counterparts
+from .capability import CERT_SL
 from .findings import Finding, Rule, finding_id
 from .risk import thresholds
 
@@ -70,6 +71,10 @@ _R = [
          "`review_by` must fall after `approved_on`.", "ZCR 7.1"),
     Rule("requirement-type-mismatch", "warning", "Requirement for another component type",
          "A capability `meets` names a 4-2 variant (EDR, HDR, NDR, SAR) of another component type.", "ZCR 6.4"),
+    Rule("requirement-without-effect", "warning", "Countermeasure claims a requirement that SL-A cannot use",
+         "A countermeasure `meets` an id with no 62443-3-3 counterpart (CR 3.14, SM-1, ...); zone SL-A ignores it."),
+    Rule("certificate-without-sl", "warning", "Certificate that names no security level",
+         "A capability gives only a certificate, and no 'SL n' can be read from it, so its SL-C counts as 0."),
     Rule("zone-flows-unused", "warning", "Zone flows that nothing enforces",
          "A zone lists `flows` but its `internal` policy is allow, so the list restricts nothing.", "SR 5.1"),
     Rule("unknown-technique", "error", "Unknown ATT&CK for ICS technique",
@@ -328,7 +333,15 @@ def _requirements(c: _Ctx) -> Iterator[Finding]:
     for mid, m in p.countermeasures.items():
         for i, rid in enumerate(m.meets):
             yield from known(rid, "countermeasures", mid, "meets", i)
+            if c.catalog.find(rid) is not None and not system_counterparts(rid, c.catalog):
+                yield c.f("requirement-without-effect", f"countermeasure {mid!r} meets {rid}, which stands for no "
+                          "62443-3-3 requirement; it does not count toward any zone's SL-A",
+                          "countermeasures", mid, "meets", i)
     for aid, a in p.assets.items():
+        cap = a.capability
+        if cap and cap.sl is None and not cap.meets and cap.certificate and not CERT_SL.search(cap.certificate):
+            yield c.f("certificate-without-sl", f"asset {aid!r}: no 'SL n' in certificate {cap.certificate!r}; "
+                      "give `sl` or `meets`, or its SL-C counts as 0", "assets", aid, "capability", "certificate")
         if a.capability:
             for i, rid in enumerate(a.capability.meets):
                 yield from known(rid, "assets", aid, "capability", "meets", i)
