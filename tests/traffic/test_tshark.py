@@ -204,3 +204,27 @@ def test_operations_match_tshark(protocol, truth):
             differing[str(path.relative_to(PCAPS))] = (theirs, ours)
     assert seen >= (1 if protocol == "bacnet" else 3), f"too little {protocol} traffic found by tshark"
     assert set(differing) == set(accepted), {k: v for k, v in differing.items() if k not in accepted}
+
+
+# tshark's dissector name -> our application name, for conversations tshark identifies
+IDENTIFIED = {"mbtcp": "modbus", "s7comm": "s7comm", "mms": "mms", "dnp3": "dnp3", "enip": "enip",
+              "iec60870_104": "iec104", "bvlc": "bacnet", "synphasor": "c37.118", "ams": "ads", "hart_ip": "hart-ip",
+              "omron": "fins", "http": "http", "dns": "dns", "ntp": "ntp", "snmp": "snmp", "nbss": "smb"}
+
+
+def test_applications_are_identified_as_tshark_identifies_them(truth):
+    wrong = []
+    for path, (rows, table) in truth.items():
+        ours = {_key(fl.l4, (address(fl.src), fl.sport), (address(fl.dst), fl.dport)): fl.app
+                for fl in table.flows.values() if fl.l4 in ("tcp", "udp")}
+        for r in rows:
+            protos = r["frame.protocols"].split(":")
+            app = next((IDENTIFIED[p] for p in protos if p in IDENTIFIED), None)
+            l4 = "tcp" if r["tcp.srcport"] else "udp"
+            if app is None or "icmp" in protos or not _first(r[f"{l4}.srcport"]) or not _first(r["ip.src"]):
+                continue
+            key = _key(l4, (_first(r["ip.src"]), int(_first(r[f"{l4}.srcport"]))),
+                       (_first(r["ip.dst"]), int(_first(r[f"{l4}.dstport"]))))
+            if ours.get(key) != app:
+                wrong.append(f"{path.relative_to(PCAPS)} {key}: tshark {app}, ours {ours.get(key)}")
+    assert not wrong, "\n".join(sorted(set(wrong))[:20])

@@ -21,6 +21,8 @@ from .packet import Decoder, Packet
 from .tcp import Direction
 
 SYN, ACK = 0x02, 0x10
+HTTP_STARTS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"HTTP/1.")
+SNIFF_PACKETS = 10  # payload sniffing for a conversation's application stops after this many packets
 
 # Identification by well-known port, the first cut before the payload decoders (design §5 names).
 PORT_APPS: dict[tuple[str, int], str] = {
@@ -35,6 +37,18 @@ PORT_APPS: dict[tuple[str, int], str] = {
                                   (5006, "melsec"), (53, "dns"), (123, "ntp"), (161, "snmp"), (162, "snmp"),
                                   (514, "syslog"))},
 }
+
+
+def sniff(p: Packet) -> str | None:
+    """Name an application off its well-known port by its first bytes: HTTP requests and responses, and
+    HART-IP, whose header states its own length (version 1-2, message type and id in range)."""
+    head = bytes(p.payload[:8])
+    if p.l4 == "tcp" and head.startswith(HTTP_STARTS):
+        return "http"
+    if len(head) == 8 and head[0] in (1, 2) and head[1] in (0, 1, 2, 3, 15) and head[2] <= 4 \
+            and int.from_bytes(head[6:8], "big") == len(p.payload):
+        return "hart-ip"
+    return None
 
 
 @dataclass
@@ -128,6 +142,8 @@ class FlowTable:
         else:
             flow.packets_rev += 1
             flow.bytes_rev += orig_len
+        if flow.app is None and p.payload and flow.packets <= SNIFF_PACKETS:
+            flow.app = sniff(p)
         if flow.app in DECODERS and (p.payload or p.tcp_flags & 0x02):
             session = self.sessions.get(key)
             if session is None:

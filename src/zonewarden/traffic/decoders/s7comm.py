@@ -74,7 +74,7 @@ class S7comm(FramedDecoder):
             self.count("s7comm-plus")
             self.app = self.app or "s7comm-plus"
             return
-        if pdu[0] in ISO_SESSION:
+        if pdu[0] in ISO_SESSION or 0x80 <= pdu[0] <= 0xAF:  # an ISO session, or MMS's BER tags straight on COTP
             self.count("mms")
             self.app = self.app or "mms"
             return
