@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from zonewarden.traffic import flows as F
-from zonewarden.traffic.capture import CaptureError, frames
+from zonewarden.traffic.capture import CAPTURE_SUFFIXES, CaptureError, frames
 
 PCAPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "pcaps"
 
@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
-    files = sorted(p for p in PCAPS.rglob("*") if p.suffix in (".pcap", ".pcapng"))
+    files = sorted(p for p in PCAPS.rglob("*") if p.suffix in CAPTURE_SUFFIXES)
     if not files:
         sys.exit(f"no captures under {PCAPS}")
 

@@ -38,6 +38,7 @@ from .render.flows import print_flows
 from .render.output import to_json, write_atomic
 from .render.tracking import seed_tracking
 from .standard.catalog import COMPONENT_TYPES, DEFAULT_EDITION, PARTS, TYPE_PREFIX, load_catalog
+from .traffic.capture import CAPTURE_SUFFIXES
 from .traffic.flows import read_flows
 
 app = typer.Typer(
@@ -250,7 +251,7 @@ def flows(
     files: list[Path] = []
     for c in captures:
         if c.is_dir():
-            found = sorted(p for p in c.rglob("*") if p.suffix.lower() in (".pcap", ".pcapng", ".cap") and p.is_file())
+            found = sorted(p for p in c.rglob("*") if p.suffix.lower() in CAPTURE_SUFFIXES and p.is_file())
             if not found:
                 fail(f"{c}: folder holds no .pcap, .pcapng or .cap file")
             files += found

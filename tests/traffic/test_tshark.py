@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from zonewarden.traffic.capture import CAPTURE_SUFFIXES
 from zonewarden.traffic.decoders.enip import COMMANDS
 from zonewarden.traffic.decoders.iec104 import apdu_op
 from zonewarden.traffic.decoders.s7comm import s7_op
@@ -21,7 +22,7 @@ from zonewarden.traffic.flows import address, read_flows
 from ..conftest import SHARED
 
 PCAPS = SHARED / "data" / "pcaps"
-CAPTURES = sorted(p for p in PCAPS.rglob("*") if p.suffix in (".pcap", ".pcapng", ".cap"))
+CAPTURES = sorted(p for p in PCAPS.rglob("*") if p.suffix in CAPTURE_SUFFIXES)
 TSHARK = shutil.which("tshark")
 
 if TSHARK is None and os.environ.get("CI"):

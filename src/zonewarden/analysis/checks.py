@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.diagnostics import PlantInvalid, Problem
+from ..model.diagnostics import PlantInvalid, Problem, dotted_path
 from ..model.load import RawPlant, validate_raw
 from ..model.plant import FlowRule, Plant
 from ..model.source import SourceMap
@@ -170,7 +170,7 @@ def _references(c: _Ctx) -> Iterator[Finding]:
 
     def ref(kind: str, table: dict[str, Any], value: str | None, *path: Any) -> Iterator[Finding]:
         if value is not None and value not in table:
-            yield c.f("dangling-ref", f"{_dotted(path)}: no {kind} {value!r} is defined", *path)
+            yield c.f("dangling-ref", f"{dotted_path(path)}: no {kind} {value!r} is defined", *path)
 
     yield from ref("role", p.roles, p.plant.owner, "plant", "owner")
     for zid, z in p.zones.items():
@@ -211,10 +211,6 @@ def _references(c: _Ctx) -> Iterator[Finding]:
         for i, s in enumerate(p.risk.scenarios):
             yield from ref("zone", p.zones, s.zone, "risk", "scenarios", i, "zone")
             yield from ref("zone", p.zones, s.source, "risk", "scenarios", i, "source")
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    return ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in path).replace(".[", "[")
 
 
 def _scenario_ids(c: _Ctx) -> Iterator[Finding]:

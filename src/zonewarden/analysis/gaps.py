@@ -20,10 +20,7 @@ from .achieved import RequirementState
 from .capability import AssetCapability
 from .findings import Finding, Rule
 
-GAP_RULE = Rule("gap", "high", "Requirement not satisfied",
-                "A requirement the SL-T asks for is not satisfied in the zone or conduit.")
 RULES = {r.id: r for r in (
-    GAP_RULE,
     Rule("sl-target-below-risk", "high", "Declared SL-T below what risk asks",
          "The declared SL-T is lower, on some FR, than the SL-T the zone's risk scenarios derive.", "ZCR 5.6"),
     Rule("residual-risk", "high", "Residual risk above tolerable",

@@ -33,6 +33,11 @@ class Problem:
     related: tuple[Location, ...] = field(default=())
 
 
+def dotted_path(path: tuple[Any, ...]) -> str:
+    """A data path as a plant author writes it: ('assets', 'a1', 'addresses', 0) -> assets.a1.addresses[0]."""
+    return ".".join(f"[{x}]" if isinstance(x, int) else str(x) for x in path).replace(".[", "[")
+
+
 class PlantReadError(Exception):
     """The plant could not be read: the message names the file (and line) and what was expected."""
 

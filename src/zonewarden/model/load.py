@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from yaml.nodes import MappingNode, SequenceNode
 
-from .diagnostics import Location, PlantInvalid, PlantReadError, Problem
+from .diagnostics import Location, PlantInvalid, PlantReadError, Problem, dotted_path
 from .plant import Plant
 from .source import SourceMap, build, compose, loc, paused_gc
 
@@ -215,7 +215,8 @@ def _problem_from_error(err: Any, sources: SourceMap) -> Problem:
     loc = tuple(err["loc"])
     kind = err["type"]
     rule = _PYDANTIC_RULES.get(kind, "invalid-value")
-    field_name = _data_path(loc, sources.root)
+    path = _clean_loc(loc, sources.root)
+    field_name = dotted_path(path)
     if kind == "extra_forbidden":
         msg = f"unknown key {loc[-1]!r}; see `zonewarden schema` or docs/model.md for the keys allowed here"
     elif kind == "missing":
@@ -237,7 +238,7 @@ def _problem_from_error(err: Any, sources: SourceMap) -> Problem:
     else:
         msg = f"{field_name}: {err['msg']}" if field_name else err["msg"]
         msg = msg.replace("Value error, ", "")
-    return Problem(rule, msg, sources.locate(loc, key=kind == "extra_forbidden"), _clean_loc(loc, sources.root))
+    return Problem(rule, msg, sources.locate(loc, key=kind == "extra_forbidden"), path)
 
 
 def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
@@ -252,22 +253,6 @@ def _clean_loc(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
             continue
         out.append(step)
     return tuple(out)
-
-
-def _data_path(loc: tuple[Any, ...], data: Any) -> str:
-    """The error's location as the user wrote it: pydantic's union-branch labels dropped."""
-    parts: list[str] = []
-    for step in loc:
-        in_dict = isinstance(data, dict) and step in data
-        in_list = isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data)
-        if in_dict or in_list:
-            data = data[step]
-        elif step == loc[-1] and isinstance(data, dict):
-            pass
-        else:
-            continue
-        parts.append(f"[{step}]" if isinstance(step, int) else str(step))
-    return ".".join(parts).replace(".[", "[")
 
 
 def _is_sl_path(loc: tuple[Any, ...]) -> bool:

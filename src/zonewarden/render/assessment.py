@@ -11,7 +11,7 @@ from rich.table import Table
 from .. import __version__
 from ..analysis.achieved import RequirementState
 from ..analysis.assess import Assessment, ZoneResult
-from ..analysis.findings import SEVERITIES
+from ..analysis.findings import SEVERITIES, Finding
 from ..model.sl import FRS, SLVector
 from ..standard.catalog import Catalog
 
@@ -55,6 +55,11 @@ def zone_dict(a: Assessment, z: ZoneResult, *, detail: bool = False) -> dict[str
     return d
 
 
+def _finding_dict(a: Assessment, f: Finding) -> dict[str, Any]:
+    details = a.tracking.details(f.id)
+    return {**f.as_dict(), "status": a.status(f.id), **({"tracking": details} if details else {})}
+
+
 def assessment_json(a: Assessment, *, zone: str | None = None) -> dict[str, Any]:
     gaps = a.gaps
     zones = [z for z in a.zones if zone is None or z.id == zone]
@@ -70,8 +75,7 @@ def assessment_json(a: Assessment, *, zone: str | None = None) -> dict[str, Any]
         "assets": [] if zone is not None else [
             {"id": k, "sl_capability": v.sl.as_list(), "source": v.source, "counted": v.counted}
             for k, v in a.capabilities.items()],
-        "findings": [{**f.as_dict(), "status": a.status(f.id), **({"tracking": a.tracking.details(f.id)}
-                      if a.tracking.details(f.id) else {})} for f in a.located_findings()],
+        "findings": [_finding_dict(a, f) for f in a.located_findings()],
         "tracking": {"file": a.tracking.file, "matched": len(a.tracking.matched),
                      "stale": [{"id": e.id, "status": e.status} for e in a.tracking.stale],
                      "repeated": [{"id": e.id, "status": e.status} for e in a.tracking.repeated]},

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap")  # what a folder of captures is read for
 MAX_RECORD = 256 * 1024 * 1024  # no link layer has frames near this; a larger claim is corruption
 
 
