@@ -69,3 +69,20 @@ def pcapng(path: Path, interfaces: list[tuple[int, int | None]], packets: list[t
         out += _block(6, struct.pack("<IIIII", iface, ticks >> 32, ticks & 0xFFFFFFFF, len(data), len(data)) + data)
     path.write_bytes(out)
     return path
+
+
+def tcp_stream(client: str, server: str, cport: int, sport: int, segments: list[tuple[bool, bytes]],
+               start: float = 1.0) -> list[tuple[float, bytes]]:
+    """Frames of one TCP conversation: the handshake, then each (from_client, payload) segment with its
+    true sequence number, so reassembly sees a stream exactly as a network would carry it."""
+    def seg(from_client: bool, seq: int, ack: int, flags: int, data: bytes = b"") -> bytes:
+        src, dst, sp, dp = (client, server, cport, sport) if from_client else (server, client, sport, cport)
+        return eth(ipv4(src, dst, 6, struct.pack("!HHIIBBHHH", sp, dp, seq, ack, 5 << 4, flags, 65535, 0, 0) + data))
+
+    seq = {True: 1000, False: 5000}
+    out = [(start, seg(True, seq[True], 0, 0x02)), (start + 0.001, seg(False, seq[False], seq[True] + 1, 0x12))]
+    seq = {True: seq[True] + 1, False: seq[False] + 1}
+    for i, (from_client, data) in enumerate(segments):
+        out.append((start + 0.01 * (i + 1), seg(from_client, seq[from_client], seq[not from_client], 0x18, data)))
+        seq[from_client] += len(data)
+    return out

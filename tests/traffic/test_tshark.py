@@ -16,6 +16,7 @@ import pytest
 from zonewarden.traffic.capture import CAPTURE_SUFFIXES
 from zonewarden.traffic.decoders.enip import COMMANDS
 from zonewarden.traffic.decoders.iec104 import apdu_op
+from zonewarden.traffic.decoders.opcua import MESSAGE_TYPES, SERVICES
 from zonewarden.traffic.decoders.s7comm import s7_op
 from zonewarden.traffic.flows import address, read_flows
 
@@ -35,6 +36,8 @@ def _key(l4: str, a: tuple[str, int], b: tuple[str, int]) -> tuple:
     return (l4, *ends)
 
 
+# tshark finds OPC UA on its registered port only; this capture runs it on 12001
+DECODE_AS = {"OPC/opc-ua-ap-method-wireshark-freeze.pcap": ["-d", "tcp.port==12001,opcua"]}
 BASE_FIELDS = ["frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "tcp.srcport", "tcp.dstport",
                "udp.srcport", "udp.dstport"]
 
@@ -50,7 +53,7 @@ def truth() -> dict:
 
     def read(path):
         args = [TSHARK, "-n", "-r", str(path), "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
-                "-E", "aggregator=,"]
+                "-E", "aggregator=,", *DECODE_AS.get(path.relative_to(PCAPS).as_posix(), [])]
         for f in fields:
             args += ["-e", f]
         out = subprocess.run(args, capture_output=True, text=True, check=False).stdout
@@ -152,6 +155,12 @@ def _bacnet_ops(fields: list[str]) -> list[str]:
     return ops
 
 
+def _opcua_ops(fields: list[str]) -> list[str]:
+    types, services = fields
+    ops = [MESSAGE_TYPES[t.encode()] for t in types.split(",") if t]
+    return ops + [SERVICES.get(int(s), f"service_{s}") for s in services.split(",") if s]
+
+
 # protocol: (its name in tshark's frame.protocols, tshark fields, tshark fields -> ops, our app names,
 #            {capture: why it may differ} as tshark_differences.md explains)
 PROTOCOLS = {
@@ -165,6 +174,7 @@ PROTOCOLS = {
     "dnp3": ("dnp3", ["dnp3.al.func"], lambda f: [f"fc{int(c)}" for c in f[0].split(",") if c], {"dnp3"}, {}),
     "enip": ("enip", ["enip.command", "cip.sc"], _enip_ops, {"enip"}, {
         "openics/EIP-ControlProtocolChangeAttempt.pcap": "tshark 4.0 leaves every segment undissected"}),
+    "opcua": ("opcua", ["opcua.transport.type", "opcua.servicenodeid.numeric"], _opcua_ops, {"opcua"}, {}),
     "iec104": ("iec60870_104", ["iec60870_104.type", "iec60870_104.utype", "iec60870_asdu.typeid"], _iec104_ops,
                {"iec104"}, {}),
 }
@@ -203,14 +213,15 @@ def test_operations_match_tshark(protocol, truth):
         seen += bool(theirs)
         if theirs != ours:
             differing[str(path.relative_to(PCAPS))] = (theirs, ours)
-    assert seen >= (1 if protocol == "bacnet" else 3), f"too little {protocol} traffic found by tshark"
+    assert seen >= (1 if protocol in ("bacnet", "opcua") else 3), f"too little {protocol} traffic found by tshark"
     assert set(differing) == set(accepted), {k: v for k, v in differing.items() if k not in accepted}
 
 
 # tshark's dissector name -> our application name, for conversations tshark identifies
 IDENTIFIED = {"mbtcp": "modbus", "s7comm": "s7comm", "mms": "mms", "dnp3": "dnp3", "enip": "enip",
               "iec60870_104": "iec104", "bvlc": "bacnet", "synphasor": "c37.118", "ams": "ads", "hart_ip": "hart-ip",
-              "omron": "fins", "http": "http", "dns": "dns", "ntp": "ntp", "snmp": "snmp", "nbss": "smb"}
+              "omron": "fins", "opcua": "opcua",
+              "http": "http", "dns": "dns", "ntp": "ntp", "snmp": "snmp", "nbss": "smb"}
 
 
 def test_applications_are_identified_as_tshark_identifies_them(truth):

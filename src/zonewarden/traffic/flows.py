@@ -17,6 +17,7 @@ from typing import Any
 
 from .capture import CaptureError, frames
 from .decoders import DECODERS, StreamDecoder
+from .decoders.opcua import looks_like_opcua
 from .packet import Decoder, Packet
 from .tcp import Direction
 
@@ -40,11 +41,14 @@ PORT_APPS: dict[tuple[str, int], str] = {
 
 
 def sniff(p: Packet) -> str | None:
-    """Name an application off its well-known port by its first bytes: HTTP requests and responses, and
-    HART-IP, whose header states its own length (version 1-2, message type and id in range)."""
+    """Name an application off its well-known port by its first bytes: HTTP requests and responses, OPC UA
+    Hello and Acknowledge, and HART-IP, whose header states its own length (version 1-2, message type
+    and id in range)."""
     head = bytes(p.payload[:8])
     if p.l4 == "tcp" and head.startswith(HTTP_STARTS):
         return "http"
+    if p.l4 == "tcp" and looks_like_opcua(p.payload):
+        return "opcua"
     if len(head) == 8 and head[0] in (1, 2) and head[1] in (0, 1, 2, 3, 15) and head[2] <= 4 \
             and int.from_bytes(head[6:8], "big") == len(p.payload):
         return "hart-ip"

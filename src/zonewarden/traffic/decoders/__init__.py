@@ -63,4 +63,4 @@ def register(app: str) -> Callable[[type[StreamDecoder]], type[StreamDecoder]]:
     return add
 
 
-from . import bacnet, dnp3, enip, iec104, modbus, s7comm  # noqa: E402,F401  - built-in decoders register themselves like add-ons would
+from . import bacnet, dnp3, enip, iec104, modbus, opcua, s7comm  # noqa: E402,F401  - built-in decoders register themselves like add-ons would
