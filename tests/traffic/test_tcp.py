@@ -7,7 +7,7 @@ from zonewarden.traffic.tcp import Direction
 
 def collect():
     got: list[tuple[bytes, bool]] = []
-    return got, Direction(lambda d, gap: got.append((d, gap)))
+    return got, Direction(lambda d, gap, _side: got.append((bytes(d), gap)))
 
 
 def test_in_order_after_syn_and_retransmission_dropped():

@@ -1,6 +1,7 @@
 """Capture readers: pcap and pcapng, streamed from a memory map with `struct`, one record at a time.
 
-Each reader yields (timestamp in ns, link type, frame bytes, original length). Memory stays flat
+Each reader yields (timestamp in ns, link type, frame bytes, original length) as a plain tuple
+(`records`, the hot path) or a Frame (`frames`). Memory stays flat
 whatever the file size: frames are memoryview slices of the map. A truncated or corrupt file
 stops the stream with a `CaptureError` naming the byte offset; everything yielded before it
 stands. Readers register by their magic number (READERS), so a new format is one function.
@@ -35,7 +36,8 @@ class Frame(NamedTuple):
     orig_len: int
 
 
-Reader = Callable[[memoryview, str], Iterator[Frame]]
+Record = tuple[int, int, memoryview, int]  # a Frame's fields, without the named tuple's construction cost
+Reader = Callable[[memoryview, str], Iterator[Record]]
 PCAP_MAGIC = {
     b"\xd4\xc3\xb2\xa1": ("<", 1000),  # little-endian, microseconds
     b"\xa1\xb2\xc3\xd4": (">", 1000),
@@ -45,7 +47,7 @@ PCAP_MAGIC = {
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 
 
-def read_pcap(buf: memoryview, path: str) -> Iterator[Frame]:
+def read_pcap(buf: memoryview, path: str) -> Iterator[Record]:
     if len(buf) < 24:
         raise CaptureError(path, 0, f"pcap file header is 24 bytes, the file has {len(buf)}")
     endian, ts_mult = PCAP_MAGIC[bytes(buf[:4])]
@@ -63,11 +65,11 @@ def read_pcap(buf: memoryview, path: str) -> Iterator[Frame]:
         start = off + 16
         if start + caplen > end:
             raise CaptureError(path, off, f"truncated record: {caplen} bytes claimed, {end - start} left")
-        yield Frame(sec * 1_000_000_000 + frac * ts_mult, linktype, buf[start:start + caplen], origlen)
+        yield sec * 1_000_000_000 + frac * ts_mult, linktype, buf[start:start + caplen], origlen
         off = start + caplen
 
 
-def read_pcapng(buf: memoryview, path: str) -> Iterator[Frame]:
+def read_pcapng(buf: memoryview, path: str) -> Iterator[Record]:
     """pcapng: several sections and interfaces; EPB, SPB and the obsolete OPB carry packets."""
     off, end = 0, len(buf)
     endian = "<"
@@ -109,13 +111,13 @@ def read_pcapng(buf: memoryview, path: str) -> Iterator[Frame]:
 
 
 def _packet(path: str, off: int, interfaces: list[tuple[int, int, int]], iface: int, ticks: int,
-            buf: memoryview, start: int, caplen: int, origlen: int, blen: int) -> Frame:
+            buf: memoryview, start: int, caplen: int, origlen: int, blen: int) -> Record:
     if iface >= len(interfaces):
         raise CaptureError(path, off, f"packet names interface {iface}, but only {len(interfaces)} are described")
     if start + caplen > off + blen:
         raise CaptureError(path, off, f"packet claims {caplen} bytes, more than its block holds")
     linktype, _, tick_ns = interfaces[iface]
-    return Frame(ticks * tick_ns, linktype, buf[start:start + caplen], origlen)
+    return ticks * tick_ns, linktype, buf[start:start + caplen], origlen
 
 
 def _tsresol(buf: memoryview, opt: int, end: int, endian: str) -> int:
@@ -136,6 +138,11 @@ READERS: dict[bytes, Reader] = {**{m: read_pcap for m in PCAP_MAGIC}, PCAPNG_MAG
 
 def frames(path: str | os.PathLike[str]) -> Iterator[Frame]:
     """Stream the frames of a capture file; raises CaptureError (with the offset) at the first damage."""
+    return map(Frame._make, records(path))
+
+
+def records(path: str | os.PathLike[str]) -> Iterator[Record]:
+    """`frames` as plain tuples: what the flow table reads."""
     p = Path(path)
     name = str(path)
     try:

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .capture import CaptureError, frames
+from .capture import CaptureError, records
 from .decoders import DECODERS, StreamDecoder
 from .decoders.opcua import looks_like_opcua
-from .packet import Decoder, Packet
+from .packet import ETH_IPV4_TCP, Decoder, Packet
 from .tcp import Direction
 
 SYN, ACK = 0x02, 0x10
@@ -40,22 +40,22 @@ PORT_APPS: dict[tuple[str, int], str] = {
 }
 
 
-def sniff(p: Packet) -> str | None:
+def sniff(l4: str, payload: memoryview | bytes) -> str | None:
     """Name an application off its well-known port by its first bytes: HTTP requests and responses, OPC UA
     Hello and Acknowledge, and HART-IP, whose header states its own length (version 1-2, message type
     and id in range)."""
-    head = bytes(p.payload[:8])
-    if p.l4 == "tcp" and head.startswith(HTTP_STARTS):
+    head = bytes(payload[:8])
+    if l4 == "tcp" and head.startswith(HTTP_STARTS):
         return "http"
-    if p.l4 == "tcp" and looks_like_opcua(p.payload):
+    if l4 == "tcp" and looks_like_opcua(payload):
         return "opcua"
     if len(head) == 8 and head[0] in (1, 2) and head[1] in (0, 1, 2, 3, 15) and head[2] <= 4 \
-            and int.from_bytes(head[6:8], "big") == len(p.payload):
+            and int.from_bytes(head[6:8], "big") == len(payload):
         return "hart-ip"
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class Flow:
     l4: str
     src: bytes
@@ -70,6 +70,7 @@ class Flow:
     bytes_rev: int = 0
     app: str | None = None
     ops: dict[str, int] = field(default_factory=dict)
+    session: Session | None = field(default=None, repr=False, compare=False)  # the decoder, for decoded apps
 
     @property
     def packets(self) -> int:
@@ -106,77 +107,111 @@ class Session:
 
     def __init__(self, decoder: StreamDecoder, tcp: bool) -> None:
         self.decoder = decoder
-        self.directions = (Direction(lambda d, gap: decoder.feed(d, gap, True)),
-                           Direction(lambda d, gap: decoder.feed(d, gap, False))) if tcp else ()
+        self.directions = (Direction(decoder.feed, True), Direction(decoder.feed, False)) if tcp else ()
 
 
 @dataclass
 class FlowTable:
-    """Conversations keyed by (l4, endpoint, endpoint) in a canonical order."""
+    """Conversations keyed by (l4, endpoint, endpoint) in a canonical order.
+
+    `ends` finds a packet's conversation from its own direction in one lookup (both directions of every
+    conversation are entered), so the hot path never orders endpoints."""
 
     flows: dict[tuple, Flow] = field(default_factory=dict)
     decoder: Decoder = field(default_factory=Decoder)
     frames: int = 0
     errors: list[CaptureError] = field(default_factory=list)
-    sessions: dict[tuple, Session] = field(default_factory=dict)
+    ends: dict[tuple, tuple[Flow, bool]] = field(default_factory=dict, repr=False)
 
     def add(self, ts_ns: int, orig_len: int, p: Packet) -> None:
-        a, b = (p.src, p.sport or 0), (p.dst, p.dport or 0)
-        key = (p.l4, a, b) if a <= b else (p.l4, b, a)
-        flow = self.flows.get(key)
-        if flow is None:
-            syn = p.tcp_flags & (SYN | ACK) if p.l4 == "tcp" else 0
-            from_server = syn == SYN | ACK or (syn != SYN and (p.l4, p.sport) in PORT_APPS
-                                              and (p.l4, p.dport) not in PORT_APPS)
-            if from_server:
-                flow = Flow(p.l4, p.dst, p.src, p.dport, p.sport, ts_ns, ts_ns)
-            else:
-                flow = Flow(p.l4, p.src, p.dst, p.sport, p.dport, ts_ns, ts_ns)
-            port = (flow.dport or 0, flow.sport or 0)
-            flow.app = PORT_APPS.get((p.l4, port[0])) or PORT_APPS.get((p.l4, port[1]))
-            self.flows[key] = flow
-        if ts_ns < flow.first_ns:
-            flow.first_ns = ts_ns
+        self.add_fields(ts_ns, orig_len, *p)
+
+    def add_fields(self, ts_ns: int, orig_len: int, l4: str, src: bytes, dst: bytes, sport: int | None,
+                   dport: int | None, flags: int, payload: memoryview | bytes, seq: int) -> None:
+        """`add` with the packet's fields as arguments: the hot path builds no Packet."""
+        hit = self.ends.get((l4, src, sport, dst, dport))
+        if hit is None:
+            hit = self._new(ts_ns, l4, src, dst, sport, dport, flags)
+        flow, forward = hit
         if ts_ns > flow.last_ns:
             flow.last_ns = ts_ns
-        forward = p.src == flow.src and p.sport == flow.sport
+        elif ts_ns < flow.first_ns:
+            flow.first_ns = ts_ns
         if forward:
             flow.packets_fwd += 1
             flow.bytes_fwd += orig_len
         else:
             flow.packets_rev += 1
             flow.bytes_rev += orig_len
-        if flow.app is None and p.payload and flow.packets <= SNIFF_PACKETS:
-            flow.app = sniff(p)
-        if flow.app in DECODERS and (p.payload or p.tcp_flags & 0x02):
-            session = self.sessions.get(key)
-            if session is None:
-                session = self.sessions[key] = Session(DECODERS[flow.app](flow.ops), p.l4 == "tcp")
-            if session.directions:
-                session.directions[0 if forward else 1].segment(p.seq, p.tcp_flags, p.payload)
-            else:
-                session.decoder.feed(bytes(p.payload), False, forward)
+        session = flow.session
+        if session is None:
+            if flow.app is not None or not payload or flow.packets_fwd + flow.packets_rev > SNIFF_PACKETS:
+                return
+            flow.app = sniff(l4, payload)
+            if flow.app not in DECODERS:
+                return
+            session = flow.session = Session(DECODERS[flow.app](flow.ops), l4 == "tcp")
+        if session.directions:
+            if payload or flags & SYN:
+                session.directions[0 if forward else 1].segment(seq, flags, payload)
+        elif payload:
+            session.decoder.feed(bytes(payload), False, forward)
+
+    def _new(self, ts_ns: int, l4: str, src: bytes, dst: bytes, sport: int | None, dport: int | None,
+             flags: int) -> tuple[Flow, bool]:
+        syn = flags & (SYN | ACK) if l4 == "tcp" else 0
+        from_server = syn == SYN | ACK or (syn != SYN and (l4, sport) in PORT_APPS and (l4, dport) not in PORT_APPS)
+        if from_server:
+            flow = Flow(l4, dst, src, dport, sport, ts_ns, ts_ns)
+        else:
+            flow = Flow(l4, src, dst, sport, dport, ts_ns, ts_ns)
+        flow.app = PORT_APPS.get((l4, flow.dport or 0)) or PORT_APPS.get((l4, flow.sport or 0))
+        if flow.app in DECODERS:
+            flow.session = Session(DECODERS[flow.app](flow.ops), l4 == "tcp")
+        a, b = (flow.src, flow.sport or 0), (flow.dst, flow.dport or 0)
+        self.flows[(l4, a, b) if a <= b else (l4, b, a)] = flow
+        self.ends[(l4, flow.dst, flow.dport, flow.src, flow.sport)] = (flow, False)
+        # entered second: for a host talking to itself on one port, every packet is forward
+        self.ends[(l4, flow.src, flow.sport, flow.dst, flow.dport)] = (flow, True)
+        return self.ends[(l4, src, sport, dst, dport)]
 
     def read(self, path: str | os.PathLike[str]) -> None:
         """Add a capture's packets; a damaged file keeps what was read and records the error."""
-        decode = self.decoder.decode
+        decode, add = self.decoder.decode, self.add_fields
+        n = 0
         try:
-            for f in frames(path):
-                self.frames += 1
-                p = decode(f.linktype, f.data)
+            for ts_ns, linktype, data, orig_len in records(path):
+                n += 1
+                if linktype == 1 and len(data) >= 54:  # Ethernet, IPv4 without options, TCP or UDP: inline
+                    etype, vihl, total, frag, proto, src, dst, sport, dport, seq, doff, flags = ETH_IPV4_TCP(data)
+                    if etype == 0x0800 and vihl == 0x45 and not frag & 0x3FFF and total >= 28:
+                        end = 14 + total if 14 + total <= len(data) else len(data)
+                        if proto == 6:
+                            add(ts_ns, orig_len, "tcp", src, dst, sport, dport, flags, data[34 + (doff >> 4) * 4:end],
+                                seq)
+                            continue
+                        if proto == 17:
+                            add(ts_ns, orig_len, "udp", src, dst, sport, dport, 0, data[42:end], 0)
+                            continue
+                p = decode(linktype, data)
                 if p is not None:
-                    self.add(f.ts_ns, f.orig_len, p)
+                    add(ts_ns, orig_len, *p)
         except CaptureError as e:
             self.errors.append(e)
+        finally:
+            self.frames += n
         self.finish()
 
     def finish(self) -> None:
         """Deliver what waits behind holes that will not fill (end of the captures)."""
-        for key, session in self.sessions.items():
+        for flow in self.flows.values():
+            session = flow.session
+            if session is None:
+                continue
             for direction in session.directions:
                 direction.flush()
             if session.decoder.app:
-                self.flows[key].app = session.decoder.app
+                flow.app = session.decoder.app
 
     def __iter__(self) -> Iterator[Flow]:
         return iter(sorted(self.flows.values(), key=lambda f: (f.first_ns, f.l4)))

@@ -41,9 +41,10 @@ class Packet(NamedTuple):
 _u16 = struct.Struct("!H").unpack_from
 _ports = struct.Struct("!HH").unpack_from
 _tcp_head = struct.Struct("!HHI").unpack_from
-# Ethernet + IPv4 header in one unpack: ethertype, version/IHL, total length, fragment field, protocol,
-# source, destination (offsets 12..33); the fast path for the common case of plant traffic.
-_ETH_IPV4 = struct.Struct("!12xHBxH2xH1xB2x4s4s").unpack_from
+# Ethernet + IPv4 (no options) + TCP in one unpack: ethertype, version/IHL, total length, fragment field,
+# protocol, source, destination, ports, sequence number, data offset, flags (offsets 12..47). The flow
+# table's fast path for the common case of plant traffic; for UDP the fields after the ports are ignored.
+ETH_IPV4_TCP = struct.Struct("!12xHBxH2xH1xB2x4s4sHHI4xBB").unpack_from
 
 
 @dataclass
@@ -59,17 +60,6 @@ class Decoder:
     def decode(self, linktype: int, data: memoryview) -> Packet | None:
         """The packet, or None when the frame adds no packet (a fragment awaiting the rest, garbage)."""
         try:
-            if linktype == 1 and len(data) >= 54:
-                etype, vihl, total, frag, proto, src, dst = _ETH_IPV4(data)
-                if etype == 0x0800 and vihl == 0x45 and not frag & 0x3FFF and total >= 28:
-                    end = 14 + total if 14 + total <= len(data) else len(data)
-                    if proto == 6:
-                        sport, dport, seq = _tcp_head(data, 34)
-                        return Packet("tcp", src, dst, sport, dport, data[47], data[34 + (data[46] >> 4) * 4:end],
-                                      seq)
-                    if proto == 17:
-                        sport, dport = _ports(data, 34)
-                        return Packet("udp", src, dst, sport, dport, 0, data[42:end])
             return self._link(linktype, data)
         except (struct.error, IndexError, ValueError):
             self._count("malformed")

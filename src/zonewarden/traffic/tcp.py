@@ -9,25 +9,32 @@ compare modulo 2^32.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 MAX_PENDING = 1 << 20
 SYN, FIN, RST = 0x02, 0x01, 0x04
 
 
 class Direction:
-    """One direction of a TCP conversation; calls `deliver(data, after_gap)` with in-order bytes."""
+    """One direction of a TCP conversation; calls `deliver(data, after_gap, side)` with in-order bytes
+    (`side` is handed back as given, so one decoder method can serve both directions)."""
 
-    __slots__ = ("deliver", "missing", "next_seq", "pending", "pending_bytes", "retransmitted")
+    __slots__ = ("deliver", "missing", "next_seq", "pending", "pending_bytes", "retransmitted", "side")
 
-    def __init__(self, deliver: Callable[[bytes, bool], None]) -> None:
+    def __init__(self, deliver: Callable[[Any, bool, Any], None], side: Any = None) -> None:
         self.deliver = deliver
+        self.side = side
         self.next_seq: int | None = None
         self.pending: dict[int, bytes] = {}
         self.pending_bytes = 0
         self.missing = 0
         self.retransmitted = 0
 
-    def segment(self, seq: int, flags: int, payload: bytes) -> None:
+    def segment(self, seq: int, flags: int, payload: Any) -> None:
+        if seq == self.next_seq and payload and not self.pending and not flags & SYN:  # in order: the common case
+            self.next_seq = (seq + len(payload)) & 0xFFFFFFFF
+            self.deliver(payload, False, self.side)
+            return
         if flags & SYN:
             self.next_seq = (seq + 1) & 0xFFFFFFFF
             seq = self.next_seq
@@ -58,7 +65,7 @@ class Direction:
 
     def _take(self, data: bytes, after_gap: bool) -> None:
         self.next_seq = (self.next_seq + len(data)) & 0xFFFFFFFF  # type: ignore[operator]
-        self.deliver(data, after_gap)
+        self.deliver(data, after_gap, self.side)
 
     def _drain(self) -> None:
         while self.pending:

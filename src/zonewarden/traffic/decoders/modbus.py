@@ -7,12 +7,13 @@ from __future__ import annotations
 from . import FramedDecoder, register
 
 MBAP = 7  # transaction id, protocol id, length, unit id
+FC_NAMES = [f"fc{code}" for code in range(128)]
 
 
 @register("modbus")
 class Modbus(FramedDecoder):
     def parse(self, buf: bytearray, from_client: bool) -> int:
-        pos, n = 0, len(buf)
+        pos, n, ops = 0, len(buf), self.ops
         while n - pos >= MBAP + 1:
             proto = (buf[pos + 2] << 8) | buf[pos + 3]
             length = (buf[pos + 4] << 8) | buf[pos + 5]
@@ -24,7 +25,8 @@ class Modbus(FramedDecoder):
             if n - pos < 6 + length:
                 break
             fc = buf[pos + MBAP]
-            self.count(f"fc{fc & 0x7F}")
+            name = FC_NAMES[fc & 0x7F]
+            ops[name] = ops.get(name, 0) + 1  # self.count, inlined: Modbus is the busiest decoder
             if fc & 0x80:
                 self.count("exception")
             pos += 6 + length
