@@ -14,6 +14,7 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from . import __version__
 from .analysis.assess import assess as run_assessment
@@ -35,11 +37,13 @@ from .render.assessment import assessment_json, explain_json, print_explain, pri
 from .render.catalog import catalog_json, catalog_table
 from .render.findings import findings_json, print_findings, sarif
 from .render.flows import print_flows
-from .render.output import to_json, write_atomic
+from .render.output import to_json, write_atomic, write_atomic_chunks
 from .render.tracking import seed_tracking
 from .standard.catalog import COMPONENT_TYPES, DEFAULT_EDITION, PARTS, TYPE_PREFIX, load_catalog
-from .traffic.capture import CAPTURE_SUFFIXES
-from .traffic.flows import read_flows
+from .traffic.capture import CaptureError
+from .traffic.csvflows import csv_text
+from .traffic.sources import expand, input_size, read_traffic
+from .traffic.table import rows, write_parquet
 
 app = typer.Typer(
     name="zonewarden",
@@ -68,6 +72,13 @@ class ListFormat(StrEnum):
     json = "json"
 
 
+class FlowFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    parquet = "parquet"
+
+
 class Severity(StrEnum):
     info = "info"
     low = "low"
@@ -87,6 +98,19 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """One clear paragraph on stderr, then the exit status; never a traceback."""
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def emit_chunks(chunks: Iterable[str], output: Path | None) -> None:
+    """Stream text to stdout, or write it atomically to a file (a long output never sits whole in memory)."""
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        return
+    try:
+        write_atomic_chunks(output, chunks)
+    except OSError as e:
+        fail(f"cannot write {output}: {e.strerror or e}")
+    err.print(f"wrote {output}")
 
 
 def emit(text: str, output: Path | None) -> None:
@@ -241,34 +265,53 @@ def track_init(
 
 @app.command()
 def flows(
-    captures: Annotated[list[Path], typer.Argument(help="pcap or pcapng files.")],
-    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json (JSON Lines).")]
-    = ListFormat.table,
+    inputs: Annotated[list[Path], typer.Argument(
+        help="Captures (pcap, pcapng), Zeek logs (conn.log + protocol logs), CSV flows, parquet flow tables, "
+             "or folders of them.", show_default=False)],
+    format: Annotated[FlowFormat, typer.Option("--format", "-f", help="table, json (JSON Lines), csv or parquet.")]
+    = FlowFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
     = None,
 ) -> None:
-    """The conversations in captures (files, or folders of .pcap/.pcapng): endpoints, l4, application, packets."""
-    files: list[Path] = []
-    for c in captures:
-        if c.is_dir():
-            found = sorted(p for p in c.rglob("*") if p.suffix.lower() in CAPTURE_SUFFIXES and p.is_file())
-            if not found:
-                fail(f"{c}: folder holds no .pcap, .pcapng or .cap file")
-            files += found
-        elif not c.exists():
-            fail(f"{c}: no such file or folder")
+    """The conversations in traffic: endpoints, l4, application, operations, packets and bytes."""
+    for item in inputs:
+        if item.is_dir() and not expand([item]):
+            fail(f"{item}: folder holds no capture, Zeek log, CSV flows or parquet file")
+        if not item.exists():
+            fail(f"{item}: no such file or folder")
+    if format is FlowFormat.parquet and output is None:
+        fail("--format parquet writes a binary file: name it with -o FILE.parquet")
+    with Progress(TextColumn("reading {task.fields[name]}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("read", total=input_size(inputs), name="")
+        before: dict[Path, int] = {}  # per file, the bytes of the files read before it
+
+        def progress(path: Path, done: int) -> None:
+            if path not in before:
+                before[path] = sum(p.stat().st_size for p in before)
+            bar.update(task, completed=before[path] + done, name=path.name)
+
+        read = read_traffic(inputs, progress)
+    table = read.table.sort_by([("first_seen", "ascending"), ("l4", "ascending")])
+    if len(table) or not read.errors:
+        if format is FlowFormat.json:
+            emit_chunks((json.dumps(row, separators=(",", ":")) + "\n" for row in rows(table)), output)
+        elif format is FlowFormat.csv:
+            emit_chunks(csv_text(table), output)
+        elif format is FlowFormat.parquet:
+            try:
+                write_parquet(table, output)  # type: ignore[arg-type]
+            except OSError as e:
+                fail(f"cannot write {output}: {e.strerror or e}")
+            err.print(f"wrote {output} ({len(table)} flows)")
         else:
-            files.append(c)
-    table = read_flows(files)
-    if table.frames or not table.errors:
-        if format is ListFormat.json:
-            emit("".join(json.dumps(f.as_dict(), separators=(",", ":")) + "\n" for f in table), output)
-        else:
-            print_flows(out, table)
-    for e in table.errors:
-        kept = " (the conversations read before it are kept)" if table.frames else ""
+            print_flows(out, table, read.frames)
+    for w in read.warnings:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+    for e in read.errors:
+        kept = " (the conversations read before it are kept)" if read.frames and isinstance(e, CaptureError) else ""
         err.print(f"[bold red]error:[/] {e}{kept}", highlight=False, soft_wrap=True)
-    if table.errors:
+    if read.errors:
         raise typer.Exit(2)
 
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from zonewarden.cli import app
 
-from ..conftest import EXAMPLE
+from ..conftest import EXAMPLE, SHARED
 
 runner = CliRunner()
 
@@ -209,3 +209,19 @@ def test_flows_reads_folders_and_refuses_missing_input(tmp_path):
     assert res.returncode == 2 and "no such file" in res.stderr and res.stdout == ""
     (tmp_path / "empty").mkdir()
     assert zw("flows", str(tmp_path / "empty")).returncode == 2
+
+
+def test_flows_saves_parquet_and_csv_that_read_back_the_same(tmp_path):
+    capture = SHARED / "data" / "pcaps" / "ModbusTCP"
+    direct = zw("flows", str(capture), "--format", "json")
+    assert direct.returncode == 0, direct.stderr
+    res = zw("flows", str(capture), "--format", "parquet")
+    assert res.returncode == 2 and "-o FILE.parquet" in res.stderr
+    for fmt, name in (("parquet", "f.parquet"), ("csv", "f.csv")):
+        res = zw("flows", str(capture), "--format", fmt, "-o", str(tmp_path / name))
+        assert res.returncode == 0 and "wrote" in res.stderr, res.stderr
+        again = zw("flows", str(tmp_path / name), "--format", "json")
+        assert again.returncode == 0 and again.stdout == direct.stdout
+    (tmp_path / "junk.bin").write_bytes(b"\x00" * 64)
+    res = zw("flows", str(tmp_path / "junk.bin"))
+    assert res.returncode == 2 and "junk.bin: not a capture (pcap, pcapng), Zeek log" in res.stderr

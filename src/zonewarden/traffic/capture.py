@@ -1,7 +1,8 @@
 """Capture readers: pcap and pcapng, streamed from a memory map with `struct`, one record at a time.
 
 Each reader yields (timestamp in ns, link type, frame bytes, original length) as a plain tuple
-(`records`, the hot path) or a Frame (`frames`). Memory stays flat
+with the byte offset where the record ends (`records`, the hot path; the offset drives progress
+bars), or as a Frame (`frames`). Memory stays flat
 whatever the file size: frames are memoryview slices of the map. A truncated or corrupt file
 stops the stream with a `CaptureError` naming the byte offset; everything yielded before it
 stands. Readers register by their magic number (READERS), so a new format is one function.
@@ -36,7 +37,7 @@ class Frame(NamedTuple):
     orig_len: int
 
 
-Record = tuple[int, int, memoryview, int]  # a Frame's fields, without the named tuple's construction cost
+Record = tuple[int, int, memoryview, int, int]  # a Frame's fields and the end offset, as a plain tuple
 Reader = Callable[[memoryview, str], Iterator[Record]]
 PCAP_MAGIC = {
     b"\xd4\xc3\xb2\xa1": ("<", 1000),  # little-endian, microseconds
@@ -65,8 +66,8 @@ def read_pcap(buf: memoryview, path: str) -> Iterator[Record]:
         start = off + 16
         if start + caplen > end:
             raise CaptureError(path, off, f"truncated record: {caplen} bytes claimed, {end - start} left")
-        yield sec * 1_000_000_000 + frac * ts_mult, linktype, buf[start:start + caplen], origlen
         off = start + caplen
+        yield sec * 1_000_000_000 + frac * ts_mult, linktype, buf[start:off], origlen, off
 
 
 def read_pcapng(buf: memoryview, path: str) -> Iterator[Record]:
@@ -117,7 +118,7 @@ def _packet(path: str, off: int, interfaces: list[tuple[int, int, int]], iface: 
     if start + caplen > off + blen:
         raise CaptureError(path, off, f"packet claims {caplen} bytes, more than its block holds")
     linktype, _, tick_ns = interfaces[iface]
-    return ticks * tick_ns, linktype, buf[start:start + caplen], origlen
+    return ticks * tick_ns, linktype, buf[start:start + caplen], origlen, off + blen
 
 
 def _tsresol(buf: memoryview, opt: int, end: int, endian: str) -> int:
@@ -138,7 +139,7 @@ READERS: dict[bytes, Reader] = {**{m: read_pcap for m in PCAP_MAGIC}, PCAPNG_MAG
 
 def frames(path: str | os.PathLike[str]) -> Iterator[Frame]:
     """Stream the frames of a capture file; raises CaptureError (with the offset) at the first damage."""
-    return map(Frame._make, records(path))
+    return (Frame(ts, linktype, data, orig_len) for ts, linktype, data, orig_len, _ in records(path))
 
 
 def records(path: str | os.PathLike[str]) -> Iterator[Record]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from .tcp import Direction
 
 SYN, ACK = 0x02, 0x10
 HTTP_STARTS = (b"GET ", b"POST ", b"PUT ", b"HEAD ", b"DELETE ", b"OPTIONS ", b"PATCH ", b"HTTP/1.")
+PROGRESS_EVERY = 1 << 16  # frames between two progress reports
 SNIFF_PACKETS = 10  # payload sniffing for a conversation's application stops after this many packets
 
 # Identification by well-known port, the first cut before the payload decoders (design §5 names).
@@ -175,13 +176,16 @@ class FlowTable:
         self.ends[(l4, flow.src, flow.sport, flow.dst, flow.dport)] = (flow, True)
         return self.ends[(l4, src, sport, dst, dport)]
 
-    def read(self, path: str | os.PathLike[str]) -> None:
-        """Add a capture's packets; a damaged file keeps what was read and records the error."""
+    def read(self, path: str | os.PathLike[str], progress: Callable[[int], None] | None = None) -> None:
+        """Add a capture's packets; a damaged file keeps what was read and records the error.
+        `progress(bytes_read)` is called every PROGRESS_EVERY frames."""
         decode, add = self.decoder.decode, self.add_fields
         n = 0
         try:
-            for ts_ns, linktype, data, orig_len in records(path):
+            for ts_ns, linktype, data, orig_len, offset in records(path):
                 n += 1
+                if progress is not None and not n % PROGRESS_EVERY:
+                    progress(offset)
                 if linktype == 1 and len(data) >= 54:  # Ethernet, IPv4 without options, TCP or UDP: inline
                     etype, vihl, total, frag, proto, src, dst, sport, dport, seq, doff, flags = ETH_IPV4_TCP(data)
                     if etype == 0x0800 and vihl == 0x45 and not frag & 0x3FFF and total >= 28:
