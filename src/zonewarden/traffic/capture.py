@@ -19,6 +19,8 @@ from typing import NamedTuple
 
 CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap")  # what a folder of captures is read for
 MAX_RECORD = 256 * 1024 * 1024  # no link layer has frames near this; a larger claim is corruption
+DONTNEED = getattr(mmap, "MADV_DONTNEED", None)  # Linux, BSD and macOS; elsewhere pages stay mapped
+TRIM_EVERY = 32 * 1024 * 1024  # bytes read between two releases of the map's pages already read
 
 
 class CaptureError(Exception):
@@ -38,7 +40,8 @@ class Frame(NamedTuple):
 
 
 Record = tuple[int, int, memoryview, int, int]  # a Frame's fields and the end offset, as a plain tuple
-Reader = Callable[[memoryview, str], Iterator[Record]]
+Trim = Callable[[int], None]  # releases the pages of the map before an offset: RSS stays flat
+Reader = Callable[[memoryview, str, Trim], Iterator[Record]]
 PCAP_MAGIC = {
     b"\xd4\xc3\xb2\xa1": ("<", 1000),  # little-endian, microseconds
     b"\xa1\xb2\xc3\xd4": (">", 1000),
@@ -48,7 +51,7 @@ PCAP_MAGIC = {
 PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
 
 
-def read_pcap(buf: memoryview, path: str) -> Iterator[Record]:
+def read_pcap(buf: memoryview, path: str, trim: Trim) -> Iterator[Record]:
     if len(buf) < 24:
         raise CaptureError(path, 0, f"pcap file header is 24 bytes, the file has {len(buf)}")
     endian, ts_mult = PCAP_MAGIC[bytes(buf[:4])]
@@ -57,7 +60,11 @@ def read_pcap(buf: memoryview, path: str) -> Iterator[Record]:
     rec = struct.Struct(endian + "IIII")
     limit = MAX_RECORD
     off, end = 24, len(buf)
+    next_trim = TRIM_EVERY
     while off < end:
+        if off > next_trim:
+            trim(off)
+            next_trim = off + TRIM_EVERY
         if off + 16 > end:
             raise CaptureError(path, off, f"truncated record header ({end - off} of 16 bytes)")
         sec, frac, caplen, origlen = rec.unpack_from(buf, off)
@@ -70,12 +77,16 @@ def read_pcap(buf: memoryview, path: str) -> Iterator[Record]:
         yield sec * 1_000_000_000 + frac * ts_mult, linktype, buf[start:off], origlen, off
 
 
-def read_pcapng(buf: memoryview, path: str) -> Iterator[Record]:
+def read_pcapng(buf: memoryview, path: str, trim: Trim) -> Iterator[Record]:
     """pcapng: several sections and interfaces; EPB, SPB and the obsolete OPB carry packets."""
     off, end = 0, len(buf)
+    next_trim = TRIM_EVERY
     endian = "<"
     interfaces: list[tuple[int, int, int]] = []  # (linktype, snaplen, ns per tick)
     while off < end:
+        if off > next_trim:
+            trim(off)
+            next_trim = off + TRIM_EVERY
         if off + 12 > end:
             raise CaptureError(path, off, f"truncated block header ({end - off} bytes left)")
         btype_raw = bytes(buf[off:off + 4])
@@ -156,11 +167,22 @@ def records(path: str | os.PathLike[str]) -> Iterator[Record]:
             raise CaptureError(name, 0, "the file is empty")
         mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
         buf = memoryview(mm)
+        released = 0
+
+        def trim(offset: int) -> None:
+            """Drop the pages before `offset` from this process (they stay in the page cache, and a
+            later access, say to a frame still referenced, reads them back): memory stays flat."""
+            nonlocal released
+            upto = offset - offset % mmap.ALLOCATIONGRANULARITY
+            if upto > released and DONTNEED is not None:
+                mm.madvise(DONTNEED, released, upto - released)
+                released = upto
+
         try:
             reader = READERS.get(bytes(buf[:4]))
             if reader is None:
                 raise CaptureError(name, 0, f"not a pcap or pcapng file (magic {bytes(buf[:4]).hex()})")
-            yield from reader(buf, name)
+            yield from reader(buf, name, trim)
         finally:
             try:
                 buf.release()
