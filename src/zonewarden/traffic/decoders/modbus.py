@@ -4,10 +4,13 @@ Bytes that do not start a valid header are dropped and decoding resumes with the
 
 from __future__ import annotations
 
+import struct
+
 from . import FramedDecoder, register
 
 MBAP = 7  # transaction id, protocol id, length, unit id
 FC_NAMES = [f"fc{code}" for code in range(128)]
+_HEADER = struct.Struct("!2xHH1xB").unpack_from  # protocol id, length, function code (after the unit id)
 
 
 @register("modbus")
@@ -15,8 +18,7 @@ class Modbus(FramedDecoder):
     def parse(self, buf: bytearray, from_client: bool) -> int:
         pos, n, ops = 0, len(buf), self.ops
         while n - pos >= MBAP + 1:
-            proto = (buf[pos + 2] << 8) | buf[pos + 3]
-            length = (buf[pos + 4] << 8) | buf[pos + 5]
+            proto, length, fc = _HEADER(buf, pos)
             # not an MBAP header: drop what waits, start again with the next segment; lengths above the
             # 253-byte Modbus PDU occur (Schneider UMAS, function 90), so only the 16-bit field bounds them
             if proto != 0 or length < 2:
@@ -24,7 +26,6 @@ class Modbus(FramedDecoder):
                 break
             if n - pos < 6 + length:
                 break
-            fc = buf[pos + MBAP]
             name = FC_NAMES[fc & 0x7F]
             ops[name] = ops.get(name, 0) + 1  # self.count, inlined: Modbus is the busiest decoder
             if fc & 0x80:
