@@ -15,7 +15,6 @@ ICSNPP modbus_detailed.log (`fc3`, `exception`), dnp3.log (`fc1`, `fc129`), ICSN
 from __future__ import annotations
 
 import gzip
-import io
 import json
 import os
 import re
@@ -60,6 +59,7 @@ SERVICES = {
 }
 NL = b"\n"
 CONN_FIELDS = ("ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto")
+CONN_USED = {*CONN_FIELDS, "uid", "service", "duration", "orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes"}
 
 
 @dataclass
@@ -78,8 +78,24 @@ class ZeekRead:
 
 
 def _open(path: Path) -> bytes:
+    """The whole log, decompressed: only to locate an error."""
     data = path.read_bytes()
     return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+
+def _gzipped(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _stream(path: Path) -> pa.NativeFile:
+    """The log as Arrow reads it, decompressed on the fly: never whole in memory."""
+    return pa.input_stream(str(path), compression="gzip" if _gzipped(path) else None)
+
+
+def _head(path: Path, size: int = 1 << 16) -> bytes:
+    with _stream(path) as fh:
+        return fh.read(size)
 
 
 def looks_like_zeek(head: bytes) -> bool:
@@ -94,31 +110,31 @@ def read_log(path: str | os.PathLike[str]) -> ZeekLog:
     """Parse one Zeek log (TSV or JSON, gzip or not) into Arrow; errors name the file and line."""
     p = Path(path)
     try:
-        data = _open(p)
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        head = _head(p)
+    except (OSError, pa.ArrowException) as e:
         raise FlowTableError(f"{p}: cannot read ({e})") from None
-    if data.startswith(b"#separator"):
-        return _read_tsv(p, data)
-    first = data.lstrip()[:1]
-    if first == b"{":
-        return _read_json(p, data)
+    if head.startswith(b"#separator"):
+        return _read_tsv(p, head)
+    if head.lstrip()[:1] == b"{":
+        return _read_json(p)
     raise FlowTableError(f"{p}: not a Zeek log (expected a '#separator' header or JSON lines)")
 
 
-def _read_tsv(p: Path, data: bytes) -> ZeekLog:
+def _read_tsv(p: Path, head: bytes) -> ZeekLog:
     header: dict[str, str] = {}
-    pos = 0
-    while data.startswith(b"#", pos):
-        end = data.find(b"\n", pos)
-        end = len(data) if end < 0 else end
-        line = data[pos:end].decode("utf-8", "replace")
+    pos = lines = 0
+    while head.startswith(b"#", pos):
+        end = head.find(b"\n", pos)
+        end = len(head) if end < 0 else end
+        line = head[pos:end].decode("utf-8", "replace")
         key, _, value = line[1:].partition("\t" if not line.startswith("#separator") else " ")
         header[key] = value
-        pos = end + 1
+        pos, lines = end + 1, lines + 1
     sep = header.get("separator", "\\x09").encode().decode("unicode_escape")
     fields = header.get("fields", "").split(sep)
     if not fields or fields == [""]:
-        raise FlowTableError(f"{p}: line 7: a Zeek TSV log needs its '#fields' header")
+        raise FlowTableError(f"{p}: line {lines + 1}: a Zeek TSV log needs its '#fields' header")
+    kind = header.get("path") or _kind_from_name(p)
     unset = header.get("unset_field", "-")
     types = dict(zip(fields, header.get("types", "").split(sep), strict=False))
     column_types = {f: pa.string() for f in fields}
@@ -127,27 +143,30 @@ def _read_tsv(p: Path, data: bytes) -> ZeekLog:
             column_types[f] = pa.int64()
         elif t in ("time", "interval", "double"):
             column_types[f] = pa.float64()
+    # conn.log: convert only the fields the flow table uses (Arrow still checks every row's shape)
+    include = [f for f in fields if f in CONN_USED] if kind == "conn" else []
 
     def skip_comments(row: Any) -> str:
         return "skip" if row.text.startswith("#") else "error"
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(data[pos:]),
-            read_options=pacsv.ReadOptions(column_names=fields, block_size=1 << 24),
+            _stream(p),
+            read_options=pacsv.ReadOptions(column_names=fields, skip_rows=lines, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=sep, quote_char=False, invalid_row_handler=skip_comments),
             convert_options=pacsv.ConvertOptions(column_types=column_types, null_values=[unset, "(empty)"],
-                                                 strings_can_be_null=True, quoted_strings_can_be_null=False))
+                                                 strings_can_be_null=True, quoted_strings_can_be_null=False,
+                                                 include_columns=include))
     except pa.ArrowInvalid as e:
-        raise FlowTableError(f"{p}: {_locate(e, data, pos, sep, fields, types)}") from None
-    return ZeekLog(str(p), header.get("path") or _kind_from_name(p), table)
+        raise FlowTableError(f"{p}: {_locate(e, _open(p), pos, sep, fields, types)}") from None
+    return ZeekLog(str(p), kind, table)
 
 
-def _read_json(p: Path, data: bytes) -> ZeekLog:
+def _read_json(p: Path) -> ZeekLog:
     try:
-        table = pajson.read_json(io.BytesIO(data), read_options=pajson.ReadOptions(block_size=1 << 24))
+        table = pajson.read_json(_stream(p), read_options=pajson.ReadOptions(block_size=1 << 22))
     except pa.ArrowInvalid as e:
-        raise FlowTableError(f"{p}: {_json_error(e, data)}") from None
+        raise FlowTableError(f"{p}: {_json_error(e, _open(p))}") from None
     kind = _kind_from_name(p)
     if "_path" in table.column_names and len(table):
         kind = str(table.column("_path")[0].as_py() or kind)
