@@ -96,18 +96,23 @@ def run(cmd: list[str]) -> tuple[str, float, int]:
     return out, time.perf_counter() - t, usage.ru_maxrss // 1024
 
 
-def prefix(src: Path, dst: Path, megabytes: float) -> int:
-    """Copy the first records of a pcap up to `megabytes`; returns the packets copied."""
+def prefix(src: Path, dst: Path | None, megabytes: float) -> int:
+    """Copy the first records of a pcap up to `megabytes` (or only count them, without `dst`); returns
+    the packets. Streamed: this process must stay small, since a child's peak RSS starts at its parent's."""
     limit = int(megabytes * 1_000_000)
-    data = memoryview(src.read_bytes()[: limit + 70000])
-    off, n = 24, 0
-    while off + 16 <= len(data):
-        caplen = struct.unpack_from("<I", data, off + 8)[0]
-        if off + 16 + caplen > min(len(data), limit):
-            break
-        off += 16 + caplen
-        n += 1
-    dst.write_bytes(data[:off])
+    n, size = 0, 24
+    with open(src, "rb") as fh, (open(dst, "wb") if dst else open(os.devnull, "wb")) as out:
+        out.write(fh.read(24))
+        while True:
+            head = fh.read(16)
+            if len(head) < 16:
+                break
+            caplen = struct.unpack_from("<I", head, 8)[0]
+            if size + 16 + caplen > limit:
+                break
+            out.write(head + fh.read(caplen))
+            size += 16 + caplen
+            n += 1
     return n
 
 
@@ -178,8 +183,7 @@ def main(argv: list[str]) -> int:
     if tshark:
         fields = [a for f in TSHARK_FIELDS for a in ("-e", f)]
         _, seconds, rss = run([tshark, "-n", "-r", str(base), "-T", "fields", *fields])
-        packets = prefix(base, OUT / "count.tmp", base_mb + 1)
-        (OUT / "count.tmp").unlink()
+        packets = prefix(base, None, base_mb + 1)
         record("tshark_fields", packets, seconds, base_mb, rss)
     try:
         import dpkt  # noqa: F401

@@ -87,7 +87,7 @@ def test_readme_python_example_runs(capsys):
     assert "{3 3 3 2 3 2 2}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("doc", ["model.md", "cli.md", "checks.md", "catalogs.md", "assessment.md"])
+@pytest.mark.parametrize("doc", ["model.md", "cli.md", "checks.md", "catalogs.md", "assessment.md", "traffic.md"])
 def test_docs_exist_and_are_linked_from_the_readme(doc):
     assert (DOCS / doc).exists()
     assert f"docs/{doc}" in (ROOT / "README.md").read_text() or doc == "cli.md"
@@ -120,3 +120,24 @@ def test_every_command_group_is_documented():
             name = f"{group.name} {cmd.name or cmd.callback.__name__}"
             assert f"## `zonewarden {name}" in cli_doc, name
             assert f"zonewarden {name}" in (ROOT / "README.md").read_text(), name
+
+
+def test_traffic_doc_covers_every_decoder_log_and_column():
+    from zonewarden.traffic.csvflows import OPTIONAL_COUNTS, REQUIRED
+    from zonewarden.traffic.decoders import DECODERS
+    from zonewarden.traffic.table import COLUMNS
+    from zonewarden.traffic.zeek import OPERATION_LOGS
+
+    text = (DOCS / "traffic.md").read_text()
+    for app in DECODERS:
+        assert f"### `{app}`" in text, app
+    for kind in OPERATION_LOGS:
+        assert f"| `{kind}` |" in text, kind
+    csv_section = text.split("### CSV flows", 1)[1].split("## The flow table", 1)[0]
+    table_section = text.split("## The flow table", 1)[1].split("## Applications", 1)[0]
+    for column in COLUMNS:
+        assert f"`{column}`" in csv_section and f"`{column}`" in table_section, column
+    for column in REQUIRED:
+        assert re.search(rf"`{column}`[^|]*\| yes \|", csv_section), column
+    for column in OPTIONAL_COUNTS:
+        assert column in csv_section

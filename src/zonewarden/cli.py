@@ -36,14 +36,9 @@ from .model.tracking import default_path, load_tracking
 from .render.assessment import assessment_json, explain_json, print_explain, print_summary, print_zone
 from .render.catalog import catalog_json, catalog_table
 from .render.findings import findings_json, print_findings, sarif
-from .render.flows import print_flows
 from .render.output import to_json, write_atomic, write_atomic_chunks
 from .render.tracking import seed_tracking
 from .standard.catalog import COMPONENT_TYPES, DEFAULT_EDITION, PARTS, TYPE_PREFIX, load_catalog
-from .traffic.capture import CaptureError
-from .traffic.csvflows import csv_text
-from .traffic.sources import expand, input_size, read_traffic
-from .traffic.table import rows, write_parquet
 
 app = typer.Typer(
     name="zonewarden",
@@ -274,6 +269,13 @@ def flows(
     = None,
 ) -> None:
     """The conversations in traffic: endpoints, l4, application, operations, packets and bytes."""
+    # imported here: Arrow takes a tenth of a second to import, which the other commands need not pay
+    from .render.flows import print_flows
+    from .traffic.capture import CaptureError
+    from .traffic.csvflows import csv_text
+    from .traffic.sources import expand, input_size, read_traffic
+    from .traffic.table import rows, write_parquet
+
     for item in inputs:
         if item.is_dir() and not expand([item]):
             fail(f"{item}: folder holds no capture, Zeek log, CSV flows or parquet file")

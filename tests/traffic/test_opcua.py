@@ -71,3 +71,4 @@ def test_mid_capture_channel_names_known_services_only_and_found_off_port_by_hel
 def test_garbage_is_dropped_and_decoding_resumes(tmp_path):
     _, counted = ops(tmp_path, [(True, b"XYZF\x10\x00\x00\x00" + bytes(8)), (True, msg(631))])
     assert counted == {"msg": 1, "read": 1}
+

@@ -147,3 +147,16 @@ def test_modbus_pdus_split_and_joined_across_segments(tmp_path):
                                                                        0x18, 1024, 0, 0) + split[5:])))]
     flow = one_flow(pcap(tmp_path / "m.pcap", frames_))
     assert flow["ops"] == {"fc3": 1, "fc16": 1, "fc6": 1}
+
+
+def test_progress_reports_growing_offsets_on_long_reads(tmp_path):
+    from zonewarden.traffic.flows import PROGRESS_EVERY
+    from zonewarden.traffic.sources import read_traffic
+
+    frame = eth(ipv4("10.0.0.1", "10.0.0.2", 17, udp(1000, 2000, b"x" * 10)))
+    path = pcap(tmp_path / "long.pcap", [(1.0 + i / 1e5, frame) for i in range(2 * PROGRESS_EVERY + 5)])
+    seen: list[tuple[str, int]] = []
+    read = read_traffic([path], lambda p, done: seen.append((p.name, done)))
+    assert not read.errors and read.frames == 2 * PROGRESS_EVERY + 5
+    record = 16 + len(frame)
+    assert seen == [("long.pcap", 24 + record * PROGRESS_EVERY), ("long.pcap", 24 + record * 2 * PROGRESS_EVERY)]

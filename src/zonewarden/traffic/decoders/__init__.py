@@ -7,6 +7,7 @@ own length fields, so one segment may carry several messages and one message may
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 OpsCounter = dict[str, int]
@@ -64,3 +65,13 @@ def register(app: str) -> Callable[[type[StreamDecoder]], type[StreamDecoder]]:
 
 
 from . import bacnet, dnp3, enip, iec104, modbus, opcua, s7comm  # noqa: E402,F401  - built-in decoders register themselves like add-ons would
+
+# app -> op -> class (read, write, program, control, diagnostics): what a flow rule's `ops` may name
+# instead of a protocol's own operations (design §5); each decoder module declares its OP_CLASSES
+OP_CLASSES: dict[str, dict[str, str]] = {
+    app: getattr(sys.modules[cls.__module__], "OP_CLASSES", {}) for app, cls in DECODERS.items()}
+
+
+def op_class(app: str | None, op: str) -> str | None:
+    """The class of one operation of one application, or None when it has none (e.g. `ack`)."""
+    return OP_CLASSES.get(app or "", {}).get(op)

@@ -10,6 +10,12 @@ from . import FramedDecoder, register
 
 MBAP = 7  # transaction id, protocol id, length, unit id
 FC_NAMES = [f"fc{code}" for code in range(128)]
+OP_CLASSES = {
+    **{f"fc{c}": "read" for c in (1, 2, 3, 4, 20, 24)}, **{f"fc{c}": "write" for c in (5, 6, 15, 16, 21, 22, 23)},
+    **{f"fc{c}": "diagnostics" for c in (7, 8, 11, 12, 17, 43)},
+    "fc90": "program",  # Schneider UMAS: program download and upload, PLC start and stop ride on it
+    "fc125": "program",  # firmware replacement
+}
 _HEADER = struct.Struct("!2xHH1xB").unpack_from  # protocol id, length, function code (after the unit id)
 
 
