@@ -129,8 +129,8 @@ def test_traffic_doc_covers_every_decoder_log_and_column():
     from zonewarden.traffic.zeek import OPERATION_LOGS
 
     text = (DOCS / "traffic.md").read_text()
-    for app in DECODERS:
-        assert f"### `{app}`" in text, app
+    for name in DECODERS:
+        assert f"### `{name}`" in text, name
     for kind in OPERATION_LOGS:
         assert f"| `{kind}` |" in text, kind
     csv_section = text.split("### CSV flows", 1)[1].split("## The flow table", 1)[0]

@@ -16,6 +16,7 @@ OP_CLASSES = {"fc1": "read", "fc2": "write", "fc3": "control", "fc4": "control",
               "fc21": "diagnostics", "fc25": "program", "fc26": "program", "fc27": "program", "fc28": "program",
               "fc29": "program", "fc30": "program", "fc31": "program"}
 START = b"\x05\x64"
+FC_NAMES = [f"fc{code}" for code in range(256)]
 
 
 def frame_size(length: int) -> int:
@@ -40,29 +41,34 @@ class Dnp3(FramedDecoder):
             size = frame_size(buf[pos + 2])
             if n - pos < size:
                 break
-            self._frame(bytes(buf[pos:pos + size]), from_client)
+            self._frame(buf, pos, size, from_client)
             pos += size
         return pos
 
-    def _frame(self, frame: bytes, from_client: bool) -> None:
+    def _frame(self, buf: bytes | bytearray, at: int, size: int, from_client: bool) -> None:
+        """The link frame in buf[at:at + size]: its user data (CRCs dropped) to the transport layer."""
         # a frame's data goes to the transport layer whatever its link function (conformance tests use
         # non-standard ones), except under the primary functions that carry none by definition: reset link
         # (0), reset user process (1), request link status (9); as tshark does
-        control = frame[3]
+        control = buf[at + 3]
         if control & 0x40 and control & 0x0F in (0, 1, 9):
             return
-        user = bytearray()
-        pos = 10
-        while pos < len(frame):
-            block = frame[pos:pos + 16]
-            user += block[: max(0, len(frame) - pos - 2) if len(block) < 16 else 16]
-            pos += 18
-        user = user[: frame[2] - 5]
-        if not user:
+        data_len = buf[at + 2] - 5
+        if data_len <= 0:
             return
+        end = at + size
+        if data_len <= 16:  # one block: the common case
+            user = bytes(buf[at + 10:at + 10 + data_len])
+        else:
+            user = b"".join(buf[i:min(i + 16, end - 2)] for i in range(at + 10, end, 18))[:data_len]
         transport = user[0]
-        key = (from_client, frame[4:8])  # direction, destination and source addresses
+        key = (from_client, bytes(buf[at + 4:at + 8]))  # direction, destination and source addresses
         if transport & 0x40:  # FIR
+            if transport & 0x80:  # FIN too: a fragment in one segment
+                self.fragments.pop(key, None)
+                if len(user) >= 3:
+                    self.count(FC_NAMES[user[2]])
+                return
             self.fragments[key] = bytearray()
         fragment = self.fragments.get(key)
         if fragment is None:
@@ -71,4 +77,4 @@ class Dnp3(FramedDecoder):
         if transport & 0x80:  # FIN
             del self.fragments[key]
             if len(fragment) >= 2:
-                self.count(f"fc{fragment[1]}")
+                self.count(FC_NAMES[fragment[1]])

@@ -20,6 +20,8 @@ OP_CLASSES = {"cip_0x05": "control", "cip_0x06": "control", "cip_0x07": "control
               "cip_0x0e": "read", "cip_0x01": "read", "cip_0x03": "read", "list_identity": "diagnostics",
               "list_services": "diagnostics", "list_interfaces": "diagnostics"}
 _u16 = struct.Struct("<H").unpack_from
+_u16_u16 = struct.Struct("<HH").unpack_from
+CIP_NAMES = [f"cip_{code:#04x}" for code in range(128)]
 
 
 def cip_services(msg: bytes | memoryview, depth: int = 0) -> list[int]:
@@ -66,7 +68,7 @@ class Enip(FramedDecoder):
     def parse(self, buf: bytearray, from_client: bool) -> int:
         pos, n = 0, len(buf)
         while n - pos >= 24:
-            command, length = struct.unpack_from("<HH", buf, pos)
+            command, length = _u16_u16(buf, pos)
             if command not in COMMANDS:
                 if pos == 0 and self.io_candidate(buf):
                     self.count("io")
@@ -92,7 +94,7 @@ class Enip(FramedDecoder):
         for _ in range(count):
             if pos + 4 > len(body):
                 return
-            itype, ilen = struct.unpack_from("<HH", body, pos)
+            itype, ilen = _u16_u16(body, pos)
             item = body[pos + 4:pos + 4 + ilen]
             if itype == 0x00B2:
                 self._cip(item)
@@ -102,4 +104,4 @@ class Enip(FramedDecoder):
 
     def _cip(self, msg: memoryview) -> None:
         for code in cip_services(msg):
-            self.count(f"cip_{code:#04x}")
+            self.count(CIP_NAMES[code])

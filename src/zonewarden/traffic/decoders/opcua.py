@@ -48,21 +48,22 @@ def looks_like_opcua(data: bytes | memoryview) -> bool:
     return len(data) >= 32 and bytes(data[:4]) in (b"HELF", b"ACKF") and _header(data, 0)[2] == len(data)
 
 
-def service_id(chunk: memoryview, pos: int) -> int | None:
-    """The numeric id of the expanded NodeId that starts the message body at `pos`."""
-    if pos >= len(chunk):
+def service_id(chunk: bytes | bytearray, pos: int, end: int | None = None) -> int | None:
+    """The numeric id of the expanded NodeId that starts the message body at `pos` (before `end`)."""
+    end = len(chunk) if end is None else end
+    if pos >= end:
         return None
     kind = chunk[pos]
-    if kind == 0x00 and pos + 2 <= len(chunk):  # two-byte
+    if kind == 0x00 and pos + 2 <= end:  # two-byte
         return chunk[pos + 1]
-    if kind == 0x01 and pos + 4 <= len(chunk) and chunk[pos + 1] == 0:  # four-byte, namespace 0
+    if kind == 0x01 and pos + 4 <= end and chunk[pos + 1] == 0:  # four-byte, namespace 0
         return chunk[pos + 2] | chunk[pos + 3] << 8
-    if kind == 0x02 and pos + 7 <= len(chunk) and chunk[pos + 1] == chunk[pos + 2] == 0:  # numeric, namespace 0
+    if kind == 0x02 and pos + 7 <= end and chunk[pos + 1] == chunk[pos + 2] == 0:  # numeric, namespace 0
         return struct.unpack_from("<I", chunk, pos + 3)[0]
     return None
 
 
-def _skip_string(chunk: memoryview, pos: int) -> tuple[bytes | None, int]:
+def _skip_string(chunk: bytes, pos: int) -> tuple[bytes | None, int]:
     """An OPC UA String or ByteString (int32 length, -1 for null) and the position after it."""
     if pos + 4 > len(chunk):
         return None, len(chunk) + 1
@@ -81,41 +82,40 @@ class OpcUa(FramedDecoder):
 
     def parse(self, buf: bytearray, from_client: bool) -> int:
         pos, n = 0, len(buf)
-        view = memoryview(buf)
-        try:
-            while n - pos >= 8:
-                mtype, flag, size = _header(buf, pos)
-                name = MESSAGE_TYPES.get(mtype)
-                if name is None or size < 8 or size > MAX_CHUNK or flag not in b"FCA":
-                    return n  # not a chunk boundary: drop what waits, start afresh with the next segment
-                if n - pos < size:
-                    break
-                self.count(name)
-                if name in ("opn", "msg", "clo"):
-                    first = not self.continuing[from_client]
-                    self.continuing[from_client] = flag == b"C"
-                    if first and flag != b"A":
-                        self._service(view[pos:pos + size], name)
-                pos += size
-        finally:
-            view.release()
+        while n - pos >= 8:
+            mtype, flag, size = _header(buf, pos)
+            name = MESSAGE_TYPES.get(mtype)
+            if name is None or size < 8 or size > MAX_CHUNK or flag not in b"FCA":
+                return n  # not a chunk boundary: drop what waits, start afresh with the next segment
+            if n - pos < size:
+                break
+            self.count(name)
+            if name in ("opn", "msg", "clo"):
+                first = not self.continuing[from_client]
+                self.continuing[from_client] = flag == b"C"
+                if first and flag != b"A":
+                    self._service(buf, pos, pos + size, name)
+            pos += size
         return pos
 
-    def _service(self, chunk: memoryview, name: str) -> None:
+    def _service(self, buf: bytes | bytearray, at: int, end: int, name: str) -> None:
+        """The service of the chunk in buf[at:end], where it can be read."""
         if name == "opn":  # channel id, asymmetric security header, sequence header
-            policy, at = _skip_string(chunk, 12)
-            _, at = _skip_string(chunk, at)  # sender certificate
-            _, at = _skip_string(chunk, at)  # receiver certificate thumbprint
-            if policy is None or at > len(chunk):
+            chunk = bytes(buf[at:end])
+            policy, pos = _skip_string(chunk, 12)
+            _, pos = _skip_string(chunk, pos)  # sender certificate
+            _, pos = _skip_string(chunk, pos)  # receiver certificate thumbprint
+            if policy is None or pos > len(chunk):
                 return
-            if self.plain is None or policy:
-                self.plain = policy == NONE_POLICY
-            at += 8
+            self.plain = policy == NONE_POLICY
+            pos, end = pos + 8, len(chunk)
         else:  # channel id, token id, sequence header
-            at = 24
+            if self.plain is False:
+                return
+            chunk, pos = buf, at + 24
         if self.plain is False:
             return
-        sid = service_id(chunk, at)
+        sid = service_id(chunk, pos, end)
         if sid is None:
             return
         op = SERVICES.get(sid)

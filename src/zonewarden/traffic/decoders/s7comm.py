@@ -54,7 +54,11 @@ class S7comm(FramedDecoder):
                 break
             if n - pos < length:
                 break
-            self._cotp(bytes(buf[pos + 4:pos + length]), tsdu)
+            li = buf[pos + 4]
+            if not tsdu and li >= 2 and length >= 5 + li and buf[pos + 5] & 0xF0 == 0xF0 and buf[pos + 6] & 0x80:
+                self._pdu(buf, pos + 5 + li, pos + length)  # a whole S7 PDU in one data unit: read it in place
+            else:
+                self._cotp(bytes(buf[pos + 4:pos + length]), tsdu)
             pos += length
         return pos
 
@@ -64,27 +68,30 @@ class S7comm(FramedDecoder):
             return
         tsdu += tpdu[1 + li:]
         if tpdu[2] & 0x80:  # end of TSDU
-            self._pdu(bytes(tsdu))
+            pdu = bytes(tsdu)
             tsdu.clear()
+            self._pdu(pdu, 0, len(pdu))
 
-    def _pdu(self, pdu: bytes) -> None:
-        if not pdu:
+    def _pdu(self, buf: bytes | bytearray, at: int, end: int) -> None:
+        """The S7 (or S7comm-plus, or MMS) PDU in buf[at:end]."""
+        if at >= end:
             return
-        if pdu[0] == 0x72:
+        first = buf[at]
+        if first == 0x72:
             self.count("s7comm-plus")
             self.app = self.app or "s7comm-plus"
             return
-        if pdu[0] in ISO_SESSION or 0x80 <= pdu[0] <= 0xAF:  # an ISO session, or MMS's BER tags straight on COTP
+        if first in ISO_SESSION or 0x80 <= first <= 0xAF:  # an ISO session, or MMS's BER tags straight on COTP
             self.count("mms")
             self.app = self.app or "mms"
             return
-        if pdu[0] != 0x32 or len(pdu) < 10:
+        if first != 0x32 or end - at < 10:
             return
         self.app = "s7comm"
-        rosctr = pdu[1]
-        header = 12 if rosctr in (ROSCTR_ACK, ROSCTR_ACK_DATA) else 10
-        param_len = (pdu[6] << 8) | pdu[7]
-        function = pdu[header] if param_len and len(pdu) > header else None
+        rosctr = buf[at + 1]
+        header = at + (12 if rosctr in (ROSCTR_ACK, ROSCTR_ACK_DATA) else 10)
+        param_len = (buf[at + 6] << 8) | buf[at + 7]
+        function = buf[header] if param_len and end > header else None
         op = s7_op(rosctr, function)
         if op:
             self.count(op)
