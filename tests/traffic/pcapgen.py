@@ -42,12 +42,12 @@ def pcap(path: Path, frames: list[tuple[float, bytes]], linktype: int = 1, nano:
          big_endian: bool = False) -> Path:
     e = ">" if big_endian else "<"
     magic = 0xA1B23C4D if nano else 0xA1B2C3D4
-    out = struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, 65535, linktype)
+    out = [struct.pack(e + "IHHiIII", magic, 2, 4, 0, 0, 65535, linktype)]
     for ts, data in frames:
         sec = int(ts)
         frac = round((ts - sec) * (1e9 if nano else 1e6))
-        out += struct.pack(e + "IIII", sec, frac, len(data), len(data)) + data
-    path.write_bytes(out)
+        out += (struct.pack(e + "IIII", sec, frac, len(data), len(data)), data)
+    path.write_bytes(b"".join(out))
     return path
 
 
