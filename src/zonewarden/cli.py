@@ -36,7 +36,7 @@ from .model.tracking import default_path, load_tracking
 from .render.assessment import assessment_json, explain_json, print_explain, print_summary, print_zone
 from .render.catalog import catalog_json, catalog_table
 from .render.findings import findings_json, print_findings, sarif
-from .render.output import to_json, write_atomic_chunks
+from .render.output import to_json, write_atomic, write_atomic_chunks
 from .render.tracking import seed_tracking
 from .standard.catalog import COMPONENT_TYPES, DEFAULT_EDITION, PARTS, TYPE_PREFIX, load_catalog
 
