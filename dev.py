@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run zonewarden from a fresh clone with nothing but Python 3.11+.
 
-    python3 dev.py demo    # check and assess the bundled example plant
+    python3 dev.py demo    # check, assess and judge the traffic of the bundled example plant
     python3 dev.py test    # the whole test suite (ruff + pytest), as CI runs it
 
 Each command creates `.venv` on first use and reinstalls only when pyproject.toml changed.
@@ -19,7 +19,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-EXAMPLE = "examples/fill-finish"
 
 
 def run(*cmd: str | os.PathLike[str]) -> int:
@@ -47,7 +46,7 @@ def main(argv: list[str]) -> int:
     what = argv[0] if argv else "help"
     if what == "demo":
         ensure_env()
-        return run(BIN / "zonewarden", "check", EXAMPLE) or run(BIN / "zonewarden", "assess", EXAMPLE, *argv[1:])
+        return run(BIN / "zonewarden", "demo", *argv[1:])
     if what == "test":
         ensure_env()
         rc = run(BIN / "ruff", "check", "src", "tests", "benchmarks", "scripts", "dev.py")

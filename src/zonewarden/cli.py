@@ -7,6 +7,7 @@ ZONEWARDEN_DEBUG=1. Reference: docs/cli.md.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import gc
 import json
@@ -22,7 +23,6 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from . import __version__
 from .analysis.assess import assess as run_assessment
@@ -162,6 +162,7 @@ def _load_checked(plant: Path):
         fail(str(e))
     result = check_raw(raw)
     gc.freeze()  # the plant lives until the command exits: keep the collector from re-scanning it
+    atexit.register(gc.unfreeze)  # ...but let the shutdown collect it: extension modules (DuckDB) check for leaks
     errors = [f for f in result.findings if f.severity == "error"]
     if errors or result.plant is None:
         for f in errors[:20]:
@@ -251,6 +252,43 @@ def track_init(
     out.print(f"wrote {path}: {len(result.gaps) + len(result.findings)} entries, status open")
 
 
+def _read_inputs(inputs: list[Path]):
+    """Read traffic inputs with a progress bar on a terminal; a missing input or an empty folder -> exit 2."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    from .traffic.sources import expand, input_size, read_traffic  # Arrow: imported only by traffic commands
+
+    for item in inputs:
+        if item.is_dir() and not expand([item]):
+            fail(f"{item}: folder holds no capture, Zeek log, CSV flows or parquet file")
+        if not item.exists():
+            fail(f"{item}: no such file or folder")
+    with Progress(TextColumn("reading {task.fields[name]}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task("read", total=input_size(inputs), name="")
+        before: dict[Path, int] = {}  # per file, the bytes of the files read before it
+
+        def progress(path: Path, done: int) -> None:
+            if path not in before:
+                before[path] = sum(p.stat().st_size for p in before)
+            bar.update(task, completed=before[path] + done, name=path.name)
+
+        return read_traffic(inputs, progress)
+
+
+def _report_read(read, fatal: bool = True) -> None:
+    """Warnings, then errors (each one line); exit 2 after them if any error and `fatal`."""
+    from .traffic.capture import CaptureError
+
+    for w in read.warnings:
+        err.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
+    for e in read.errors:
+        kept = " (the conversations read before it are kept)" if read.frames and isinstance(e, CaptureError) else ""
+        err.print(f"[bold red]error:[/] {e}{kept}", highlight=False, soft_wrap=True)
+    if read.errors and fatal:
+        raise typer.Exit(2)
+
+
 @app.command()
 def flows(
     inputs: Annotated[list[Path], typer.Argument(
@@ -262,31 +300,13 @@ def flows(
     = None,
 ) -> None:
     """The conversations in traffic: endpoints, l4, application, operations, packets and bytes."""
-    # imported here: Arrow takes a tenth of a second to import, which the other commands need not pay
     from .render.flows import print_flows
-    from .traffic.capture import CaptureError
     from .traffic.csvflows import csv_text
-    from .traffic.sources import expand, input_size, read_traffic
     from .traffic.table import rows, write_parquet
 
-    for item in inputs:
-        if item.is_dir() and not expand([item]):
-            fail(f"{item}: folder holds no capture, Zeek log, CSV flows or parquet file")
-        if not item.exists():
-            fail(f"{item}: no such file or folder")
     if format is FlowFormat.parquet and output is None:
         fail("--format parquet writes a binary file: name it with -o FILE.parquet")
-    with Progress(TextColumn("reading {task.fields[name]}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-                  TimeRemainingColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task("read", total=input_size(inputs), name="")
-        before: dict[Path, int] = {}  # per file, the bytes of the files read before it
-
-        def progress(path: Path, done: int) -> None:
-            if path not in before:
-                before[path] = sum(p.stat().st_size for p in before)
-            bar.update(task, completed=before[path] + done, name=path.name)
-
-        read = read_traffic(inputs, progress)
+    read = _read_inputs(inputs)
     table = read.table.sort_by([("first_seen", "ascending"), ("l4", "ascending")])
     if len(table) or not read.errors:
         if format is FlowFormat.json:
@@ -301,13 +321,53 @@ def flows(
             err.print(f"wrote {output} ({len(table)} flows)")
         else:
             print_flows(out, table, read.frames)
-    for w in read.warnings:
-        err.print(f"[yellow]warning:[/] {w}", highlight=False, soft_wrap=True)
-    for e in read.errors:
-        kept = " (the conversations read before it are kept)" if read.frames and isinstance(e, CaptureError) else ""
-        err.print(f"[bold red]error:[/] {e}{kept}", highlight=False, soft_wrap=True)
-    if read.errors:
-        raise typer.Exit(2)
+    _report_read(read)
+
+
+@app.command()
+def traffic(
+    plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
+    inputs: Annotated[list[Path], typer.Argument(
+        help="Captures, Zeek logs, CSV flows, parquet flow tables, or folders of them.", show_default=False)],
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json or sarif.")] = CheckFormat.table,
+    details: Annotated[bool, typer.Option(help="List every verdict (the table shows the first 40).")] = False,
+    kind: Annotated[str | None, typer.Option(help="Only verdicts of this kind, e.g. op_not_allowed.")] = None,
+    conduit: Annotated[str | None, typer.Option(help="Only verdicts on this conduit.")] = None,
+    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
+    = None,
+    fail_on: Annotated[Severity, typer.Option(help="Lowest severity of an open verdict that makes the exit status 1.")]
+    = Severity.never,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON or SARIF to this file.")] = None,
+) -> None:
+    """Judge observed traffic against the plant's zones, conduits and flow rules."""
+    from .analysis.conformance import KINDS, conformance
+    from .analysis.tracking import apply_tracking
+    from .render.traffic import CLOSED, print_traffic, traffic_json, traffic_sarif
+
+    if kind is not None and kind not in KINDS:
+        fail(f"--kind {kind!r}: expected one of {', '.join(KINDS)}")
+    p = _load_checked(plant)
+    if conduit is not None and conduit not in p.conduits:
+        fail(f"--conduit {conduit!r}: no such conduit; conduits: {', '.join(p.conduits)}")
+    doc, tpath = _load_tracking(plant, tracking)
+    read = _read_inputs(inputs)
+    _report_read(read)
+    result = conformance(p, read.table)
+    applied = apply_tracking(doc, [v.id for v in result.verdicts], tpath)
+    for v in result.verdicts:
+        v.status, v.tracking = applied.status(v.id), applied.details(v.id)
+    result.verdicts = [v for v in result.verdicts if (kind is None or v.kind == kind)
+                       and (conduit is None or v.conduit == conduit)]
+    if format is CheckFormat.json:
+        emit(to_json(traffic_json(result, p.plant.name, [str(i) for i in inputs])), output)
+    elif format is CheckFormat.sarif:
+        emit(to_json(traffic_sarif(result, p)), output)
+    else:
+        print_traffic(out, result, p.plant.name, details or kind is not None or conduit is not None)
+    if fail_on is not Severity.never and any(
+            v.status not in CLOSED and severity_rank(v.severity) >= severity_rank(fail_on.value)
+            for v in result.verdicts):
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -367,6 +427,44 @@ def catalog(
     bits = [f"part {part}" if part else "all parts", f"level {sl}" if sl else "", fr or "", type or ""]
     out.print(catalog_table(items, "IEC 62443 " + ", ".join(b for b in bits if b), scale or "level"))
     out.print(f"{len(items)} items")
+
+
+@app.command()
+def demo() -> None:
+    """Check, assess and judge the traffic of the bundled example plant, then say where to look first."""
+    from .analysis.conformance import conformance
+    from .traffic.sources import read_traffic
+
+    with resources.as_file(resources.files("zonewarden") / "examples" / EXAMPLE) as root:
+        shown = Path(os.path.relpath(root)) if not os.path.relpath(root).startswith("..") else root
+        capture = shown / "traffic.pcap"
+        out.rule(f"1. zonewarden check {shown}")
+        check(shown)
+        out.rule(f"2. zonewarden assess {shown}")
+        assess(shown)
+        out.rule(f"3. zonewarden traffic {shown} {capture}")
+        traffic(shown, [capture])
+        plant = _load_checked(shown)
+        result = run_assessment(plant, _load_tracking(shown, None)[0])
+        verdicts = conformance(plant, read_traffic([capture]).table).verdicts
+    out.rule("Where to look first")
+    worst = [v for v in verdicts if v.severity == "critical"] or [v for v in verdicts if v.severity == "high"]
+    zone_gaps: dict[str, int] = {}
+    for g in result.gaps:
+        if g.status == "open" and g.scope == "zone":
+            zone_gaps[g.where] = zone_gaps.get(g.where, 0) + 1
+    lines = []
+    if worst:
+        lines.append(f"The traffic shows {worst[0].message}. "
+                     f"`zonewarden traffic {shown} {capture} --kind {worst[0].kind}` has the details.")
+    if zone_gaps:
+        zone = max(zone_gaps, key=lambda z: (zone_gaps[z], z))
+        lines.append(f"Zone {zone} has the most open gaps ({zone_gaps[zone]}): "
+                     f"`zonewarden assess {shown} --zone {zone}`.")
+    lines.append("Copy the example with `zonewarden init my-plant` and edit it; `zonewarden check my-plant` "
+                 "says what is wrong, line by line.")
+    for i, line in enumerate(lines, 1):
+        out.print(f"{i}. {line}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

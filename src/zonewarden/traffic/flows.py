@@ -43,13 +43,15 @@ PORT_APPS: dict[tuple[str, int], str] = {
 
 def sniff(l4: str, payload: memoryview | bytes) -> str | None:
     """Name an application off its well-known port by its first bytes: HTTP requests and responses, OPC UA
-    Hello and Acknowledge, and HART-IP, whose header states its own length (version 1-2, message type
-    and id in range)."""
+    Hello and Acknowledge, TLS records, and HART-IP, whose header states its own length (version 1-2,
+    message type and id in range)."""
     head = bytes(payload[:8])
     if l4 == "tcp" and head.startswith(HTTP_STARTS):
         return "http"
     if l4 == "tcp" and looks_like_opcua(payload):
         return "opcua"
+    if l4 == "tcp" and len(head) >= 5 and head[0] in (0x16, 0x17) and head[1] == 3 and head[2] <= 4:
+        return "tls"  # a TLS record header: handshake or application data, versions SSL 3.0 to TLS 1.3
     if len(head) == 8 and head[0] in (1, 2) and head[1] in (0, 1, 2, 3, 15) and head[2] <= 4 \
             and int.from_bytes(head[6:8], "big") == len(payload):
         return "hart-ip"

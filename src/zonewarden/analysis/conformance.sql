@@ -1,0 +1,146 @@
+-- Zone and conduit conformance: observed flows x the plant's policy tables -> verdicts (design §5).
+--
+-- Inputs (analysis/policy.py builds them; names and columns are this file's contract):
+--   flows(first_seen, last_seen, src, dst, sport, dport, l4, app, ops MAP(TEXT, BIGINT), packets, ...)
+--   addresses(address, key BLOB, special BOOL)      every distinct flow address, 16-byte key
+--   hosts(address, asset, zone, type)               the plant's asset addresses
+--   networks(zone, lo BLOB, hi BLOB, prefix INT)    zone networks as key ranges
+--   zones(zone, level DOUBLE, trust, internal)
+--   conduits(conduit, za, zb)                       za < zb
+--   rules(rule_id, conduit, za, zb, from_asset, from_zone, to_asset, to_zone, protocol, port, both, ops)
+--                                                   conduit rules (za < zb) and zone-internal rules (za = zb)
+--   op_classes(app, op, class)
+-- Output: one row per verdict, grouped over flows; ids, severities and messages are added by
+-- analysis/conformance.py. Plain SQL with DuckDB's list and map functions; the fleet engine runs
+-- the same statement on Spark SQL (map_keys, array_contains instead of list_contains).
+
+WITH
+-- each address: its asset (exact address first), else the most specific zone network holding it
+located AS (
+    SELECT a.address, a.special, h.asset, h.type,
+           COALESCE(h.zone, (SELECT n.zone FROM networks n WHERE a.key BETWEEN n.lo AND n.hi
+                             ORDER BY n.prefix DESC, n.zone LIMIT 1)) AS zone
+    FROM addresses a
+    LEFT JOIN hosts h ON h.address = a.address
+    WHERE a.key IS NOT NULL
+),
+f AS (
+    SELECT row_number() OVER () AS fid, fl.first_seen, fl.last_seen, fl.src, fl.dst, fl.dport, fl.l4,
+           fl.app, fl.ops, fl.packets,
+           s.asset AS src_asset, s.zone AS src_zone, d.asset AS dst_asset, d.zone AS dst_zone, d.type AS dst_type,
+           d.special AS dst_special, s.special AS src_special
+    FROM flows fl
+    JOIN located s ON s.address = fl.src
+    JOIN located d ON d.address = fl.dst
+),
+-- a flow's scope: inside one zone (or to a broadcast/multicast group), across two zones, or unknown
+scoped AS (
+    SELECT f.*,
+           CASE WHEN f.src_zone IS NULL THEN NULL
+                WHEN f.dst_special OR f.src_zone = f.dst_zone THEN 'internal'
+                WHEN f.dst_zone IS NULL THEN NULL
+                ELSE 'cross' END AS scope,
+           CASE WHEN f.dst_special OR f.src_zone = f.dst_zone THEN f.src_zone
+                ELSE least(f.src_zone, f.dst_zone) END AS za,
+           CASE WHEN f.dst_special OR f.src_zone = f.dst_zone THEN f.src_zone
+                ELSE greatest(f.src_zone, f.dst_zone) END AS zb
+    FROM f
+),
+-- the rules each flow satisfies: endpoints (asset, or any address of a zone), direction, protocol, port
+matched AS (
+    SELECT s.fid, r.rule_id, r.conduit, r.ops
+    FROM scoped s
+    JOIN rules r ON r.za = s.za AND r.zb = s.zb
+    WHERE s.scope IS NOT NULL
+      AND (r.port IS NULL OR r.port = s.dport)
+      AND (r.protocol IS NULL OR r.protocol = s.app OR r.protocol = s.l4
+           OR (r.protocol IN ('https', 'tls') AND s.app IN ('https', 'tls')))
+      AND ((  (r.from_asset = s.src_asset OR (r.from_asset IS NULL AND r.from_zone = s.src_zone))
+          AND (r.to_asset = s.dst_asset OR (r.to_asset IS NULL AND (r.to_zone = s.dst_zone OR s.dst_special))))
+        OR (r.both
+          AND (r.from_asset = s.dst_asset OR (r.from_asset IS NULL AND r.from_zone = s.dst_zone))
+          AND (r.to_asset = s.src_asset OR (r.to_asset IS NULL AND r.to_zone = s.src_zone))))
+),
+has_conduit AS (SELECT DISTINCT za, zb FROM conduits),
+unmatched AS (
+    SELECT s.*, CASE WHEN s.scope = 'cross' AND hc.za IS NULL THEN 'no_conduit' ELSE 'not_allowed' END AS kind,
+           (SELECT min(c.conduit) FROM conduits c WHERE c.za = s.za AND c.zb = s.zb) AS conduit
+    FROM scoped s
+    LEFT JOIN has_conduit hc ON hc.za = s.za AND hc.zb = s.zb
+    LEFT JOIN zones z ON z.zone = s.src_zone
+    WHERE s.scope IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.fid = s.fid)
+      AND (s.scope = 'cross' OR z.internal = 'deny')
+),
+-- operations of matched flows that no matching rule allows (by name, by class; unclassified ones pass)
+exploded AS (
+    SELECT fid, app, unnest(map_keys(ops)) AS op, unnest(map_values(ops)) AS n
+    FROM scoped
+    WHERE fid IN (SELECT fid FROM matched)
+),
+flow_ops AS (
+    SELECT e.fid, e.op, e.n, oc.class
+    FROM exploded e
+    LEFT JOIN op_classes oc ON oc.app = e.app AND oc.op = e.op
+),
+bad_ops AS (
+    SELECT o.fid, o.op, o.n, o.class,
+           (SELECT min(m.conduit) FROM matched m WHERE m.fid = o.fid) AS conduit
+    FROM flow_ops o
+    WHERE o.class IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.fid = o.fid
+                      AND (m.ops IS NULL OR list_contains(m.ops, o.op) OR list_contains(m.ops, o.class)))
+),
+-- clear-text remote access into a more trusted zone (lower Purdue level, or untrusted -> trusted)
+cleartext AS (
+    SELECT s.*, (SELECT min(c.conduit) FROM conduits c WHERE c.za = s.za AND c.zb = s.zb) AS conduit
+    FROM scoped s
+    JOIN zones zs ON zs.zone = s.src_zone
+    JOIN zones zd ON zd.zone = s.dst_zone
+    WHERE s.scope = 'cross'
+      AND (s.app IN ('telnet', 'ftp', 'vnc')
+           OR (s.app = 'http' AND (s.dst_type IS NULL OR s.dst_type IN ('embedded_device', 'network_device'))))
+      AND (zd.level < zs.level OR (zs.trust = 'untrusted' AND zd.trust = 'trusted'))
+),
+-- addresses no asset claims: inside a trusted zone's networks (uninventoried), or in no zone at all
+stray AS (
+    SELECT l.address, l.zone, CASE WHEN l.zone IS NULL THEN 'outside_zones' ELSE 'uninventoried' END AS kind
+    FROM located l
+    LEFT JOIN zones z ON z.zone = l.zone
+    WHERE l.asset IS NULL AND NOT l.special AND (l.zone IS NULL OR z.trust = 'trusted')
+),
+verdicts AS (
+    SELECT kind, conduit, src_zone, dst_zone, COALESCE(src_asset, src) AS src_end, COALESCE(dst_asset, dst) AS dst_end,
+           src_asset, dst_asset, app, dport, NULL::VARCHAR AS op, NULL::VARCHAR AS op_class, NULL::VARCHAR AS rule_id,
+           min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(packets) AS packets, count(*) AS flows,
+           NULL::BIGINT AS pdus, min(src) AS src, min(dst) AS dst
+    FROM unmatched
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'op_not_allowed', b.conduit, s.src_zone, s.dst_zone, COALESCE(s.src_asset, s.src),
+           COALESCE(s.dst_asset, s.dst), s.src_asset, s.dst_asset, s.app, s.dport, b.op, b.class, NULL,
+           min(s.first_seen), max(s.last_seen), sum(s.packets), count(*), sum(b.n), min(s.src), min(s.dst)
+    FROM bad_ops b JOIN scoped s ON s.fid = b.fid
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'cleartext_remote_access', conduit, src_zone, dst_zone, COALESCE(src_asset, src),
+           COALESCE(dst_asset, dst), src_asset, dst_asset, app, dport, NULL, NULL, NULL,
+           min(first_seen), max(last_seen), sum(packets), count(*), NULL, min(src), min(dst)
+    FROM cleartext
+    GROUP BY ALL
+    UNION ALL
+    SELECT st.kind, NULL, st.zone, NULL, st.address, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+           min(e.first_seen), max(e.last_seen), sum(e.packets), count(*), NULL, st.address, NULL
+    FROM stray st
+    JOIN (SELECT src AS address, first_seen, last_seen, packets FROM f
+          UNION ALL SELECT dst, first_seen, last_seen, packets FROM f) e ON e.address = st.address
+    GROUP BY ALL
+    UNION ALL
+    SELECT 'unused_rule', r.conduit, r.za, r.zb, COALESCE(r.from_asset, r.from_zone), COALESCE(r.to_asset, r.to_zone),
+           r.from_asset, r.to_asset, r.protocol, r.port, NULL, NULL, r.rule_id,
+           NULL, NULL, 0, 0, NULL, NULL, NULL
+    FROM rules r
+    WHERE NOT EXISTS (SELECT 1 FROM matched m WHERE m.rule_id = r.rule_id)
+)
+SELECT * FROM verdicts
+ORDER BY kind, conduit NULLS FIRST, src_end, dst_end, app NULLS FIRST, dport NULLS FIRST, op NULLS FIRST, rule_id
