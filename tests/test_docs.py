@@ -141,3 +141,11 @@ def test_traffic_doc_covers_every_decoder_log_and_column():
         assert re.search(rf"`{column}`[^|]*\| yes \|", csv_section), column
     for column in OPTIONAL_COUNTS:
         assert column in csv_section
+
+
+def test_traffic_doc_lists_every_verdict_kind_with_its_severity_and_requirements():
+    from zonewarden.analysis.conformance import KINDS
+
+    text = (DOCS / "traffic.md").read_text().split("## Conformance", 1)[1]
+    for k in KINDS.values():
+        assert re.search(rf"\| `{k.kind}` \| {k.severity}[^|]*\| {re.escape(', '.join(k.requirements))} \|", text), k

@@ -353,7 +353,7 @@ def traffic(
     read = _read_inputs(inputs)
     _report_read(read)
     result = conformance(p, read.table)
-    applied = apply_tracking(doc, [v.id for v in result.verdicts], tpath)
+    applied = apply_tracking(doc, [v.id for v in result.verdicts], tpath, traffic=True)
     for v in result.verdicts:
         v.status, v.tracking = applied.status(v.id), applied.details(v.id)
     result.verdicts = [v for v in result.verdicts if (kind is None or v.kind == kind)

@@ -225,3 +225,35 @@ def test_flows_saves_parquet_and_csv_that_read_back_the_same(tmp_path):
     (tmp_path / "junk.bin").write_bytes(b"\x00" * 64)
     res = zw("flows", str(tmp_path / "junk.bin"))
     assert res.returncode == 2 and "junk.bin: not a capture (pcap, pcapng), Zeek log" in res.stderr
+
+
+def test_traffic_gate_honours_the_tracking_file(tmp_path):
+    import shutil
+
+    plant = tmp_path / "plant"
+    shutil.copytree(EXAMPLE, plant)
+    capture = str(plant / "traffic.pcap")
+    res = zw("traffic", str(plant), capture, "--format", "json", "--fail-on", "critical")
+    assert res.returncode == 1, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["summary"]["op_not_allowed"] == 2 and doc["flows"] == 72
+    stop = "traffic:op_not_allowed:scada-srv-a>plc-capper:s7comm/102:plc_stop"
+    with open(plant / "tracking.yaml", "a") as fh:
+        fh.write(f"  - id: '{stop}'\n    status: accepted\n    justification: line trial, PLC stop from SCADA\n")
+    res = zw("traffic", str(plant), capture, "--format", "json", "--fail-on", "critical")
+    assert res.returncode == 0, res.stderr
+    [v] = [v for v in json.loads(res.stdout)["verdicts"] if v["id"] == stop]
+    assert v["status"] == "accepted" and v["tracking"]["justification"].startswith("line trial")
+    res = zw("traffic", str(plant), capture, "--format", "sarif", "--kind", "no_conduit")
+    [r] = json.loads(res.stdout)["runs"][0]["results"]
+    region = r["locations"][0]["physicalLocation"]["region"]
+    lines = (plant / "plant.yaml").read_text().splitlines()
+    assert r["ruleId"] == "no_conduit" and lines[region["startLine"] - 2] == "  agv:"  # the source zone's entry
+    res = zw("traffic", str(plant), capture, "--kind", "nonsense")
+    assert res.returncode == 2 and "--kind 'nonsense': expected one of" in res.stderr
+
+
+def test_demo_runs_on_the_bundled_example():
+    res = zw("demo")
+    assert res.returncode == 0, res.stderr
+    assert "Where to look first" in res.stdout and "plc_stop" in res.stdout and "nanobind" not in res.stderr

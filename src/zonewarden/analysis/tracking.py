@@ -32,10 +32,18 @@ class TrackingResult:
         return {k: (str(v) if k == "date" else v) for k, v in e.model_dump().items() if v is not None and k != "id"}
 
 
-def apply_tracking(tracking: Tracking | None, finding_ids: list[str], file: str | None = None) -> TrackingResult:
+TRAFFIC_PREFIX = "traffic:"  # verdict ids of `zonewarden traffic`; the same tracking file holds both kinds
+
+
+def apply_tracking(tracking: Tracking | None, finding_ids: list[str], file: str | None = None,
+                   traffic: bool = False) -> TrackingResult:
+    """`traffic`: the ids are traffic verdicts; entries are stale only among their own kind (an assessment
+    entry is not stale because a capture lacks its gap, nor a verdict's because the assessment lacks it)."""
     result = TrackingResult(file)
     if tracking is None:
         return result
+    tracking = Tracking.model_validate({"zonewarden-tracking": 1, "entries": [
+        e for e in tracking.entries if e.id.startswith(TRAFFIC_PREFIX) == traffic]})
     exact: dict[str, TrackEntry] = {}
     patterns: list[TrackEntry] = []
     seen: set[str] = set()
