@@ -45,6 +45,7 @@ scoped AS (
            CASE WHEN f.dst_special OR f.src_zone = f.dst_zone THEN f.src_zone
                 ELSE greatest(f.src_zone, f.dst_zone) END AS zb
     FROM f
+    WHERE f.l4 IN ('tcp', 'udp')  -- flow rules name TCP and UDP services; other IP traffic only locates addresses
 ),
 -- the rules each flow satisfies: endpoints (asset, or any address of a zone), direction, protocol, port
 matched AS (

@@ -23,6 +23,14 @@ from ..traffic.decoders.modbus import FC_NAMES
 UNKNOWN_OPS = {("modbus", name) for name in FC_NAMES if name not in OP_CLASSES.get("modbus", {})}
 
 
+def classify(app: str | None, op: str) -> str | None:
+    """An operation's class as conformance judges it: the decoder's, `unknown` for a non-standard Modbus
+    function code (a rule must name it), or None for a neutral one (acks, responses)."""
+    if (app, op) in UNKNOWN_OPS:
+        return "unknown"
+    return OP_CLASSES.get(app or "", {}).get(op)
+
+
 def address_key(text: str, broadcasts: frozenset[str] = frozenset()) -> tuple[bytes | None, bool]:
     """(16-byte key, special) of an address: special for multicast, broadcast (limited, or a zone
     network's directed broadcast) and unspecified, which are not hosts. (None, False) for what is not
