@@ -430,6 +430,35 @@ def catalog(
 
 
 @app.command()
+def discover(
+    inputs: Annotated[list[Path], typer.Argument(
+        help="Captures, Zeek logs, CSV flows, parquet flow tables, or folders of them.", show_default=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the draft (or patch) to this file.")]
+    = None,
+    into: Annotated[Path | None, typer.Option(help="An existing plant: write what traffic adds to it as a patch.")]
+    = None,
+    name: Annotated[str, typer.Option(help="The draft plant's name.")] = "Discovered plant",
+) -> None:
+    """Draft a plant (or a patch to one) from traffic: assets, zones, conduits and flow rules, with evidence."""
+    from .analysis.discover import additions
+    from .analysis.discover import discover as draft_from
+    from .render.draft import draft_yaml, patch_text
+
+    plant = _load_checked(into) if into is not None else None
+    read = _read_inputs(inputs)
+    _report_read(read)
+    sources = [str(i) for i in inputs]
+    if into is not None:
+        text = patch_text(into, plant, additions(plant, read.table), sources)
+        if not text:
+            err.print(f"{into} already describes this traffic: nothing to add")
+            return
+    else:
+        text = draft_yaml(draft_from(read.table), sources, name)
+    emit(text, output)
+
+
+@app.command()
 def demo() -> None:
     """Check, assess and judge the traffic of the bundled example plant, then say where to look first."""
     from .analysis.conformance import conformance

@@ -257,3 +257,26 @@ def test_demo_runs_on_the_bundled_example():
     res = zw("demo")
     assert res.returncode == 0, res.stderr
     assert "Where to look first" in res.stdout and "plc_stop" in res.stdout and "nanobind" not in res.stderr
+
+
+def test_discover_drafts_a_plant_and_patches_an_existing_one(tmp_path):
+    import shutil
+
+    capture = str(EXAMPLE / "traffic.pcap")
+    res = zw("discover", capture, "-o", str(tmp_path / "draft.yaml"))
+    assert res.returncode == 0, res.stderr
+    assert zw("check", str(tmp_path / "draft.yaml")).returncode == 0
+    plant = tmp_path / "plant"
+    shutil.copytree(EXAMPLE, plant)
+    res = zw("discover", str(plant / "traffic.pcap"), "--into", str(plant), "-o", str(tmp_path / "into.patch"))
+    assert res.returncode == 0, res.stderr
+    patch = (tmp_path / "into.patch").read_text()
+    assert "+      - {from: hmi-op-01, to: plc-filler" in patch and "+++ b/discovered.yaml" in patch
+    applied = subprocess.run(["git", "apply", str(tmp_path / "into.patch")], cwd=plant, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+    assert zw("check", str(plant)).returncode == 0
+    doc = json.loads(zw("traffic", str(plant), str(plant / "traffic.pcap"), "--format", "json").stdout)
+    left = {k: n for k, n in doc["summary"].items() if n}
+    assert left == {"op_not_allowed": 2, "cleartext_remote_access": 2, "unused_rule": 1}  # decisions, not discoveries
+    again = zw("discover", str(plant / "traffic.pcap"), "--into", str(plant))
+    assert again.returncode == 0 and again.stdout == "" and "nothing to add" in again.stderr

@@ -210,3 +210,102 @@ def _conduits(draft: Draft, rows: list[dict[str, Any]]) -> None:
                       + ("; ops " + ", ".join(f"{op} x{n}" for op, n in info["seen"].most_common(4))
                          if info["seen"] else ""))
             for (src, dst, protocol, port), info in sorted(found.items())])
+
+
+@dataclass
+class Additions:
+    """What traffic shows that a plant lacks: hosts no asset claims, and flows no rule allows."""
+
+    zones: dict[str, DraftZone] = field(default_factory=dict)  # new zones, for hosts in no zone's networks
+    assets: list[Host] = field(default_factory=list)
+    conduits: dict[str, tuple[str, str, list[DraftRule]]] = field(default_factory=dict)  # new conduits
+    rules: dict[tuple[str, str], list[DraftRule]] = field(default_factory=dict)  # (conduits|zones, id) -> rules
+
+
+def additions(plant: Any, flows: pa.Table) -> Additions:
+    """The additions that would make `plant` describe `flows`: new assets (in the zone whose networks hold
+    them, else in a new subnet zone), and rules for every flow that no conduit or rule allows. Operations
+    outside a rule's `ops` are left to people: widening a rule is a decision, not a discovery."""
+    from .conformance import conformance
+    from .policy import compile_policy
+
+    draft = discover(flows)
+    policy = compile_policy(plant)
+    claimed = set(policy.hosts.column("address").to_pylist())
+    ranges = [(z, lo, hi, prefix) for z, lo, hi, prefix in zip(*(policy.networks.column(c).to_pylist()
+                                                                 for c in ("zone", "lo", "hi", "prefix")),
+                                                              strict=True)]
+    out = Additions()
+    names: dict[str, str] = {}  # address -> the endpoint name rules use (asset id, or untrusted zone id)
+    for aid, asset in plant.assets.items():
+        for addr in asset.addresses:
+            names[str(addr)] = aid
+    for h in draft.hosts.values():
+        if h.address in claimed:
+            continue
+        key, _ = address_key(h.address)
+        holders = sorted((r for r in ranges if r[1] <= key <= r[2]), key=lambda r: -r[3])
+        if holders:
+            zone = holders[0][0]
+            if plant.zones[zone].trust == "untrusted":
+                names[h.address] = zone  # the plant does not inventory untrusted zones
+                continue
+            h.zone = zone
+        else:
+            dz = draft.zones[h.zone]
+            if dz.id not in out.zones:
+                overlap = any(_overlaps(net, r) for net in dz.networks for r in ranges)
+                out.zones[dz.id] = DraftZone(dz.id, dz.name, dz.kind, dz.level, dz.trust,
+                                             [] if overlap else dz.networks, dz.evidence)
+        out.assets.append(h)
+        names[h.address] = h.id
+    ops: dict[tuple[str, str, str | None, int | None], set[str]] = defaultdict(set)
+    for r in flows.select(["src", "dst", "app", "dport", "ops"]).to_pylist():
+        for op, _ in r["ops"] or ():
+            cls = classify(r["app"], op)
+            if cls is not None:
+                ops[(names.get(r["src"], r["src"]), names.get(r["dst"], r["dst"]), r["app"], r["dport"])].add(
+                    op if cls == "unknown" else cls)
+    zone_of = {h.id: h.zone for h in out.assets}
+    for v in conformance(plant, flows).verdicts:
+        if v.kind not in ("no_conduit", "not_allowed") or v.dport is None:
+            continue
+        src, dst = names.get(v.src or "", v.src_asset), names.get(v.dst or "", v.dst_asset)
+        if src is None or dst is None:
+            continue
+        protocol = v.app if v.app in PROTOCOLS else "tcp"
+        rule = DraftRule(src, dst, protocol, v.dport, sorted(ops.get((src, dst, v.app, v.dport), ())),
+                         f"seen: {v.flows} flow(s), {v.packets} packets, {v.first_seen:%Y-%m-%d} .. "
+                         f"{v.last_seen:%Y-%m-%d}")
+        if v.kind == "not_allowed" and v.conduit:
+            out.rules.setdefault(("conduits", v.conduit), []).append(rule)
+        elif v.kind == "not_allowed":
+            out.rules.setdefault(("zones", v.zones[0] or ""), []).append(rule)
+        else:
+            za, zb = sorted((zone_of.get(src, v.zones[0]) or "", zone_of.get(dst, v.zones[1]) or ""))
+            out.conduits.setdefault(f"{za}--{zb}", (za, zb, []))[2].append(rule)
+    # hosts in new zones: the plant could not place them, so no verdict names their flows; take them as seen
+    new_zone = {h.id: h.zone for h in out.assets if h.zone in out.zones}
+    seen: dict[tuple[str, str, str, int], DraftRule] = {}
+    for r in flows.select(["src", "dst", "l4", "app", "dport", "packets"]).to_pylist():
+        src, dst = names.get(r["src"]), names.get(r["dst"])
+        if r["l4"] not in ("tcp", "udp") or r["dport"] is None or src is None or dst is None \
+                or (src not in new_zone and dst not in new_zone):
+            continue
+        zs, zd = (new_zone.get(n) or (plant.assets[n].zone if n in plant.assets else n) for n in (src, dst))
+        if zs == zd:
+            continue
+        protocol = r["app"] if r["app"] in PROTOCOLS else r["l4"]
+        key = (src, dst, protocol, r["dport"])
+        if key not in seen:
+            seen[key] = DraftRule(src, dst, protocol, r["dport"], sorted(ops.get((src, dst, r["app"], r["dport"]), ())),
+                                  "seen between a new zone and the plant")
+            za, zb = sorted((zs, zd))
+            out.conduits.setdefault(f"{za}--{zb}", (za, zb, []))[2].append(seen[key])
+    return out
+
+
+def _overlaps(net: str, r: tuple[str, bytes, bytes, int]) -> bool:
+    lo, _ = address_key(str(ipaddress.ip_network(net).network_address))
+    hi, _ = address_key(str(ipaddress.ip_network(net).broadcast_address))
+    return lo is not None and hi is not None and not (hi < r[1] or lo > r[2])
