@@ -62,42 +62,50 @@ matched AS (
           AND (r.from_asset = s.dst_asset OR (r.from_asset IS NULL AND r.from_zone = s.dst_zone))
           AND (r.to_asset = s.src_asset OR (r.to_asset IS NULL AND r.to_zone = s.src_zone))))
 ),
-has_conduit AS (SELECT DISTINCT za, zb FROM conduits),
+-- the conduit of each pair of zones (the first by id when two conduits join the same zones)
+pair_conduit AS (SELECT za, zb, min(conduit) AS conduit FROM conduits GROUP BY za, zb),
 unmatched AS (
-    SELECT s.*, CASE WHEN s.scope = 'cross' AND hc.za IS NULL THEN 'no_conduit' ELSE 'not_allowed' END AS kind,
-           (SELECT min(c.conduit) FROM conduits c WHERE c.za = s.za AND c.zb = s.zb) AS conduit
+    SELECT s.*, CASE WHEN s.scope = 'cross' AND pc.za IS NULL THEN 'no_conduit' ELSE 'not_allowed' END AS kind,
+           pc.conduit
     FROM scoped s
-    LEFT JOIN has_conduit hc ON hc.za = s.za AND hc.zb = s.zb
+    ANTI JOIN matched m ON m.fid = s.fid
+    LEFT JOIN pair_conduit pc ON pc.za = s.za AND pc.zb = s.zb
     LEFT JOIN zones z ON z.zone = s.src_zone
     WHERE s.scope IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.fid = s.fid)
       AND (s.scope = 'cross' OR z.internal = 'deny')
 ),
 -- operations of matched flows that no matching rule allows (by name, by class; unclassified ones pass)
+matched_conduit AS (SELECT fid, min(conduit) AS conduit FROM matched GROUP BY fid),
 exploded AS (
-    SELECT fid, app, unnest(map_keys(ops)) AS op, unnest(map_values(ops)) AS n
-    FROM scoped
-    WHERE fid IN (SELECT fid FROM matched)
+    SELECT s.fid, s.app, unnest(map_entries(s.ops), recursive := true)
+    FROM scoped s
+    SEMI JOIN matched_conduit mc ON mc.fid = s.fid
+    WHERE cardinality(s.ops) > 0
 ),
 flow_ops AS (
-    SELECT e.fid, e.op, e.n, oc.class
+    SELECT e.fid, e.key AS op, e.value AS n, oc.class
     FROM exploded e
-    LEFT JOIN op_classes oc ON oc.app = e.app AND oc.op = e.op
+    JOIN op_classes oc ON oc.app = e.app AND oc.op = e.key
+),
+allowed_ops AS (
+    SELECT DISTINCT o.fid, o.op
+    FROM flow_ops o
+    JOIN matched m ON m.fid = o.fid
+    WHERE m.ops IS NULL OR list_contains(m.ops, o.op) OR list_contains(m.ops, o.class)
 ),
 bad_ops AS (
-    SELECT o.fid, o.op, o.n, o.class,
-           (SELECT min(m.conduit) FROM matched m WHERE m.fid = o.fid) AS conduit
+    SELECT o.fid, o.op, o.n, o.class, mc.conduit
     FROM flow_ops o
-    WHERE o.class IS NOT NULL
-      AND NOT EXISTS (SELECT 1 FROM matched m WHERE m.fid = o.fid
-                      AND (m.ops IS NULL OR list_contains(m.ops, o.op) OR list_contains(m.ops, o.class)))
+    JOIN matched_conduit mc ON mc.fid = o.fid
+    ANTI JOIN allowed_ops a ON a.fid = o.fid AND a.op = o.op
 ),
 -- clear-text remote access into a more trusted zone (lower Purdue level, or untrusted -> trusted)
 cleartext AS (
-    SELECT s.*, (SELECT min(c.conduit) FROM conduits c WHERE c.za = s.za AND c.zb = s.zb) AS conduit
+    SELECT s.*, pc.conduit
     FROM scoped s
     JOIN zones zs ON zs.zone = s.src_zone
     JOIN zones zd ON zd.zone = s.dst_zone
+    LEFT JOIN pair_conduit pc ON pc.za = s.za AND pc.zb = s.zb
     WHERE s.scope = 'cross'
       AND (s.app IN ('telnet', 'ftp', 'vnc')
            OR (s.app = 'http' AND (s.dst_type IS NULL OR s.dst_type IN ('embedded_device', 'network_device'))))
@@ -141,7 +149,7 @@ verdicts AS (
            r.from_asset, r.to_asset, r.protocol, r.port, NULL, NULL, r.rule_id,
            NULL, NULL, 0, 0, NULL, NULL, NULL
     FROM rules r
-    WHERE NOT EXISTS (SELECT 1 FROM matched m WHERE m.rule_id = r.rule_id)
+    WHERE r.rule_id NOT IN (SELECT rule_id FROM matched)
 )
 SELECT * FROM verdicts
 ORDER BY kind, conduit NULLS FIRST, src_end, dst_end, app NULLS FIRST, dport NULLS FIRST, op NULLS FIRST, rule_id
