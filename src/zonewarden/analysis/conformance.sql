@@ -10,7 +10,8 @@
 --   rules(rule_id, conduit, za, zb, from_asset, from_zone, to_asset, to_zone, protocol, port, both, ops)
 --                                                   conduit rules (za < zb) and zone-internal rules (za = zb)
 --   op_classes(app, op, class)
--- Output: one row per verdict, grouped over flows; ids, severities and messages are added by
+-- Output: one row per verdict, grouped over flows (flows that share src, dst, dport, l4 and app are
+-- judged once, as one group); ids, severities and messages are added by
 -- analysis/conformance.py. Plain SQL with DuckDB's list and map functions; the fleet engine runs
 -- the same statement on Spark SQL (map_keys, array_contains instead of list_contains).
 
@@ -24,14 +25,25 @@ located AS (
     LEFT JOIN hosts h ON h.address = a.address
     WHERE a.key IS NOT NULL
 ),
+-- flows that share endpoints, service and application are judged once: the judging depends on nothing else
+grouped AS (
+    SELECT src, dst, dport, l4, app, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+           sum(packets) AS packets, count(*) AS flows
+    FROM flows
+    GROUP BY src, dst, dport, l4, app
+),
+group_ops AS (
+    SELECT src, dst, dport, l4, app, e.key AS op, sum(e.value) AS n
+    FROM (SELECT src, dst, dport, l4, app, unnest(map_entries(ops)) AS e FROM flows WHERE cardinality(ops) > 0)
+    GROUP BY src, dst, dport, l4, app, e.key
+),
 f AS (
-    SELECT row_number() OVER () AS fid, fl.first_seen, fl.last_seen, fl.src, fl.dst, fl.dport, fl.l4,
-           fl.app, fl.ops, fl.packets,
+    SELECT row_number() OVER () AS fid, g.*,
            s.asset AS src_asset, s.zone AS src_zone, d.asset AS dst_asset, d.zone AS dst_zone, d.type AS dst_type,
            d.special AS dst_special, s.special AS src_special
-    FROM flows fl
-    JOIN located s ON s.address = fl.src
-    JOIN located d ON d.address = fl.dst
+    FROM grouped g
+    JOIN located s ON s.address = g.src
+    JOIN located d ON d.address = g.dst
 ),
 -- a flow's scope: inside one zone (or to a broadcast/multicast group), across two zones, or unknown
 scoped AS (
@@ -76,16 +88,13 @@ unmatched AS (
 ),
 -- operations of matched flows that no matching rule allows (by name, by class; unclassified ones pass)
 matched_conduit AS (SELECT fid, min(conduit) AS conduit FROM matched GROUP BY fid),
-exploded AS (
-    SELECT s.fid, s.app, unnest(map_entries(s.ops), recursive := true)
+flow_ops AS (
+    SELECT s.fid, go.op, go.n, oc.class
     FROM scoped s
     SEMI JOIN matched_conduit mc ON mc.fid = s.fid
-    WHERE cardinality(s.ops) > 0
-),
-flow_ops AS (
-    SELECT e.fid, e.key AS op, e.value AS n, oc.class
-    FROM exploded e
-    JOIN op_classes oc ON oc.app = e.app AND oc.op = e.key
+    JOIN group_ops go ON go.src = s.src AND go.dst = s.dst AND go.dport = s.dport AND go.l4 = s.l4
+                     AND go.app = s.app
+    JOIN op_classes oc ON oc.app = s.app AND oc.op = go.op
 ),
 allowed_ops AS (
     SELECT DISTINCT o.fid, o.op
@@ -121,28 +130,28 @@ stray AS (
 verdicts AS (
     SELECT kind, conduit, src_zone, dst_zone, COALESCE(src_asset, src) AS src_end, COALESCE(dst_asset, dst) AS dst_end,
            src_asset, dst_asset, app, dport, NULL::VARCHAR AS op, NULL::VARCHAR AS op_class, NULL::VARCHAR AS rule_id,
-           min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(packets) AS packets, count(*) AS flows,
+           min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(packets) AS packets, sum(flows) AS flows,
            NULL::BIGINT AS pdus, min(src) AS src, min(dst) AS dst
     FROM unmatched
     GROUP BY ALL
     UNION ALL
     SELECT 'op_not_allowed', b.conduit, s.src_zone, s.dst_zone, COALESCE(s.src_asset, s.src),
            COALESCE(s.dst_asset, s.dst), s.src_asset, s.dst_asset, s.app, s.dport, b.op, b.class, NULL,
-           min(s.first_seen), max(s.last_seen), sum(s.packets), count(*), sum(b.n), min(s.src), min(s.dst)
+           min(s.first_seen), max(s.last_seen), sum(s.packets), sum(s.flows), sum(b.n), min(s.src), min(s.dst)
     FROM bad_ops b JOIN scoped s ON s.fid = b.fid
     GROUP BY ALL
     UNION ALL
     SELECT 'cleartext_remote_access', conduit, src_zone, dst_zone, COALESCE(src_asset, src),
            COALESCE(dst_asset, dst), src_asset, dst_asset, app, dport, NULL, NULL, NULL,
-           min(first_seen), max(last_seen), sum(packets), count(*), NULL, min(src), min(dst)
+           min(first_seen), max(last_seen), sum(packets), sum(flows), NULL, min(src), min(dst)
     FROM cleartext
     GROUP BY ALL
     UNION ALL
     SELECT st.kind, NULL, st.zone, NULL, st.address, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-           min(e.first_seen), max(e.last_seen), sum(e.packets), count(*), NULL, st.address, NULL
+           min(e.first_seen), max(e.last_seen), sum(e.packets), sum(e.flows), NULL, st.address, NULL
     FROM stray st
-    JOIN (SELECT src AS address, first_seen, last_seen, packets FROM f
-          UNION ALL SELECT dst, first_seen, last_seen, packets FROM f) e ON e.address = st.address
+    JOIN (SELECT src AS address, first_seen, last_seen, packets, flows FROM f
+          UNION ALL SELECT dst, first_seen, last_seen, packets, flows FROM f) e ON e.address = st.address
     GROUP BY ALL
     UNION ALL
     SELECT 'unused_rule', r.conduit, r.za, r.zb, COALESCE(r.from_asset, r.from_zone), COALESCE(r.to_asset, r.to_zone),
