@@ -57,3 +57,19 @@ def test_program_downloads_make_an_engineering_workstation(capture, tmp_path):
         pytest.skip(f"{capture} not in the shared captures")
     draft = discover(flows_to_arrow(read_flows([path])))
     assert "ews" in {h.function for h in draft.hosts.values()}
+
+
+def test_macs_and_their_vendors_from_a_real_capture():
+    draft = discover(flows_to_arrow(read_flows([PCAPS / "EthernetIP" / "cip-eth-set-2.pcap"])))
+    plc = draft.hosts["192.168.10.121"]
+    assert (plc.function, plc.mac, plc.vendor) == ("plc", "00:00:bc:3b:d6:59", "Rockwell Automation")
+    text = draft_yaml(draft, ["cip-eth-set-2.pcap"])
+    assert 'macs: ["00:00:bc:3b:d6:59"]' in text and 'vendor: "Rockwell Automation"  # from the MAC' in text
+
+
+def test_vendor_lookup_skips_multicast_and_local_addresses():
+    from zonewarden.standard.oui import vendor_of
+
+    assert vendor_of("00:1b:1b:8e:21:40") == "Siemens"
+    assert vendor_of("01:00:5e:00:00:fb") is None and vendor_of("02:00:00:00:00:01") is None
+    assert vendor_of(None) is None

@@ -18,6 +18,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..model.vocabulary import PROTOCOLS
+from ..standard.oui import vendor_of
 from .policy import address_key, classify
 
 CONTROLLER_APPS = {"modbus": "plc", "s7comm": "plc", "s7comm-plus": "plc", "enip": "plc", "fins": "plc",
@@ -39,6 +40,8 @@ class Host:
     type: str = "host_device"
     evidence: str = "talks, but shows no telling role"
     zone: str = ""
+    mac: str | None = None
+    vendor: str | None = None
 
 
 @dataclass
@@ -84,7 +87,7 @@ def _subnet(address: str) -> tuple[str, bool]:
 
 def discover(flows: pa.Table) -> Draft:
     draft = Draft(flows=len(flows))
-    every = flows.select(["src", "dst", "dport", "l4", "app", "ops", "packets"]).to_pylist()
+    every = flows.select(["src", "dst", "dport", "l4", "app", "ops", "packets", "src_mac", "dst_mac"]).to_pylist()
     hosts: set[str] = set()
     for r in every:  # hosts from all IP traffic (a host seen only in ICMP is still a host)
         for end in ("src", "dst"):
@@ -96,6 +99,14 @@ def discover(flows: pa.Table) -> Draft:
             else:
                 hosts.add(r[end])
     rows = [r for r in every if r["l4"] in ("tcp", "udp")]
+    macs_of: dict[str, set[str]] = defaultdict(set)  # address -> MACs its frames carried
+    ips_of: dict[str, set[str]] = defaultdict(set)  # MAC -> addresses (many: a router's)
+    for r in every:
+        for end in ("src", "dst"):
+            mac = r[f"{end}_mac"]
+            if mac and r[end] in hosts:
+                macs_of[r[end]].add(mac)
+                ips_of[mac].add(r[end])
     served: dict[str, Counter] = defaultdict(Counter)  # host -> (app) -> clients
     clients_of: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     programs: dict[str, Counter] = defaultdict(Counter)
@@ -137,6 +148,10 @@ def discover(flows: pa.Table) -> Draft:
         elif controllers:
             h.function = "hmi"
             h.evidence = f"polls {', '.join(sorted(controllers)[:3])}"
+        macs = macs_of.get(address, set())
+        if len(macs) == 1 and len(ips_of[next(iter(macs))]) == 1:  # a MAC shared by many addresses is a router's
+            h.mac = next(iter(macs))
+            h.vendor = vendor_of(h.mac)
         draft.hosts[address] = h
     _zones(draft)
     _conduits(draft, rows)

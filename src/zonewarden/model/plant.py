@@ -68,6 +68,11 @@ def _ip_network(v: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
         raise ValueError(f"{v!r} is not a network in CIDR notation with its host bits zero ({e})") from None
 
 
+MAC = Annotated[
+    str,
+    BeforeValidator(lambda v: v.lower().replace("-", ":") if isinstance(v, str) else v),
+    StringConstraints(pattern=r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$"),
+]
 IPAddress = Annotated[
     ipaddress.IPv4Address | ipaddress.IPv6Address,
     BeforeValidator(_ip_address),
@@ -201,6 +206,7 @@ class Asset(Strict):
     firmware: str | None = None
     hostname: str | None = None
     addresses: list[IPAddress] = []
+    macs: list[MAC] = Field([], description="Ethernet MAC addresses, six hex pairs (02:00:5e:10:00:01).")
     supplier: Id | None = Field(None, description="Role id of the product supplier.")
     owner: Id | None = None
     criticality: Literal[V.CRITICALITY] = "medium"  # type: ignore[valid-type]

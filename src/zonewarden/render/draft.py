@@ -53,6 +53,10 @@ def draft_yaml(draft: Draft, sources: list[str], name: str = "Discovered plant")
         out.append(f"    type: {h.type}")
         out.append(f"    function: {h.function}")
         out.append(f"    addresses: [{_s(h.address)}]")
+        if h.mac:
+            out.append(f"    macs: [{_s(h.mac)}]")
+        if h.vendor:
+            out.append(f"    vendor: {_s(h.vendor)}  # from the MAC's OUI (IEEE registry)")
     return "\n".join(out) + "\n"
 
 
@@ -131,8 +135,9 @@ def patch_text(plant_path: Path, plant: Any, add: Additions, sources: list[str])
     if add.assets:
         new_file.append("assets:")
         for h in add.assets:
+            extra = (f", macs: [{_s(h.mac)}]" if h.mac else "") + (f", vendor: {_s(h.vendor)}" if h.vendor else "")
             new_file.append(f"  {h.id}: {{zone: {h.zone}, type: {h.type}, function: {h.function}, "
-                            f"addresses: [{_s(h.address)}]}}  # {h.function}: {h.evidence}")
+                            f"addresses: [{_s(h.address)}]{extra}}}  # {h.function}: {h.evidence}")
     diff: list[str] = []
     if not plant_path.is_dir():  # a single plant file reads the new file only through `include:`
         text = lines_of(str(plant_path))

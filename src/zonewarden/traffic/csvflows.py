@@ -13,6 +13,7 @@ Columns (header row required, any order, names as in `flows --format json`):
 | `ops` | no | `name=count` pairs joined by `;` (`fc3=120;fc16=2`) |
 | `packets`, `bytes` | yes | non-negative integers, both directions |
 | `packets_fwd`, `packets_rev`, `bytes_fwd`, `bytes_rev` | no | per direction; empty if unknown |
+| `src_mac`, `dst_mac` | no | MAC address of each side, `02:00:5e:10:00:01`; empty if unknown |
 
 A bad cell is one error naming the file, the line and the column; nothing is read from such a file.
 """
@@ -24,6 +25,7 @@ import datetime as dt
 import io
 import ipaddress
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -84,11 +86,23 @@ def _address(text: str) -> str:
     return str(ipaddress.ip_address(text))
 
 
+MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
+
+
+def _mac(text: str) -> str | None:
+    if not text:
+        return None
+    if not MAC.match(text.lower()):
+        raise ValueError("expected six hex pairs")
+    return text.lower().replace("-", ":")
+
+
 EXPECTED = {
     "first_seen": "an ISO 8601 time or epoch seconds", "last_seen": "an ISO 8601 time or epoch seconds",
     "src": "an IP address", "dst": "an IP address", "sport": "a port 0-65535", "dport": "a port 0-65535",
     "packets": "a non-negative integer", "bytes": "a non-negative integer", "ops": "name=count pairs joined by ';'",
     **{c: "a non-negative integer or empty" for c in OPTIONAL_COUNTS},
+    "src_mac": "a MAC address or empty", "dst_mac": "a MAC address or empty",
 }
 
 
@@ -132,10 +146,12 @@ def read_csv_flows(path: str | os.PathLike[str]) -> pa.Table:
             packets = _count(row["packets"].strip())
             column = "bytes"
             size = _count(row["bytes"].strip())
-            extra = {}
+            extra: dict[str, Any] = {}
             for column in OPTIONAL_COUNTS:
                 cell = (row.get(column) or "").strip()
                 extra[column] = _count(cell) if cell else None
+            for column in ("src_mac", "dst_mac"):
+                extra[column] = _mac((row.get(column) or "").strip())
         except (ValueError, AttributeError) as e:
             cell = row.get(column)
             raise FlowTableError(f"{p}: line {line}: column {column}: {cell!r} is not "

@@ -74,6 +74,8 @@ class Flow:
     app: str | None = None
     ops: dict[str, int] = field(default_factory=dict)
     session: Session | None = field(default=None, repr=False, compare=False)  # the decoder, for decoded apps
+    src_mac: bytes | None = None  # Ethernet addresses of the conversation's first frame, by side
+    dst_mac: bytes | None = None
 
     @property
     def packets(self) -> int:
@@ -87,6 +89,7 @@ class Flow:
             "packets": self.packets, "bytes": self.bytes_fwd + self.bytes_rev,
             "packets_fwd": self.packets_fwd, "packets_rev": self.packets_rev,
             "bytes_fwd": self.bytes_fwd, "bytes_rev": self.bytes_rev,
+            "src_mac": self.src_mac and address(self.src_mac), "dst_mac": self.dst_mac and address(self.dst_mac),
         }
 
 
@@ -126,15 +129,17 @@ class FlowTable:
     errors: list[CaptureError] = field(default_factory=list)
     ends: dict[tuple, tuple[Flow, bool]] = field(default_factory=dict, repr=False)
 
-    def add(self, ts_ns: int, orig_len: int, p: Packet) -> None:
-        self.add_fields(ts_ns, orig_len, *p)
+    def add(self, ts_ns: int, orig_len: int, p: Packet, ethernet: memoryview | None = None) -> None:
+        self.add_fields(ts_ns, orig_len, *p, ethernet)
 
     def add_fields(self, ts_ns: int, orig_len: int, l4: str, src: bytes, dst: bytes, sport: int | None,
-                   dport: int | None, flags: int, payload: memoryview | bytes, seq: int) -> None:
-        """`add` with the packet's fields as arguments: the hot path builds no Packet."""
+                   dport: int | None, flags: int, payload: memoryview | bytes, seq: int,
+                   ethernet: memoryview | None = None) -> None:
+        """`add` with the packet's fields as arguments: the hot path builds no Packet. `ethernet`: the frame,
+        when it is Ethernet, for the MAC addresses of a new conversation."""
         hit = self.ends.get((l4, src, sport, dst, dport))
         if hit is None:
-            hit = self._new(ts_ns, l4, src, dst, sport, dport, flags)
+            hit = self._new(ts_ns, l4, src, dst, sport, dport, flags, ethernet)
         flow, forward = hit
         if ts_ns > flow.last_ns:
             flow.last_ns = ts_ns
@@ -161,13 +166,16 @@ class FlowTable:
             session.decoder.feed(bytes(payload), False, forward)
 
     def _new(self, ts_ns: int, l4: str, src: bytes, dst: bytes, sport: int | None, dport: int | None,
-             flags: int) -> tuple[Flow, bool]:
+             flags: int, ethernet: memoryview | None = None) -> tuple[Flow, bool]:
         syn = flags & (SYN | ACK) if l4 == "tcp" else 0
         from_server = syn == SYN | ACK or (syn != SYN and (l4, sport) in PORT_APPS and (l4, dport) not in PORT_APPS)
         if from_server:
             flow = Flow(l4, dst, src, dport, sport, ts_ns, ts_ns)
         else:
             flow = Flow(l4, src, dst, sport, dport, ts_ns, ts_ns)
+        if ethernet is not None and len(ethernet) >= 12:
+            sender, receiver = bytes(ethernet[6:12]), bytes(ethernet[0:6])
+            flow.src_mac, flow.dst_mac = (receiver, sender) if from_server else (sender, receiver)
         flow.app = PORT_APPS.get((l4, flow.dport or 0)) or PORT_APPS.get((l4, flow.sport or 0))
         if flow.app in DECODERS:
             flow.session = Session(DECODERS[flow.app](flow.ops), l4 == "tcp")
@@ -194,14 +202,14 @@ class FlowTable:
                         end = 14 + total if 14 + total <= len(data) else len(data)
                         if proto == 6:
                             add(ts_ns, orig_len, "tcp", src, dst, sport, dport, flags, data[34 + (doff >> 4) * 4:end],
-                                seq)
+                                seq, data)
                             continue
                         if proto == 17:
-                            add(ts_ns, orig_len, "udp", src, dst, sport, dport, 0, data[42:end], 0)
+                            add(ts_ns, orig_len, "udp", src, dst, sport, dport, 0, data[42:end], 0, data)
                             continue
                 p = decode(linktype, data)
                 if p is not None:
-                    add(ts_ns, orig_len, *p)
+                    add(ts_ns, orig_len, *p, data if linktype == 1 else None)
         except CaptureError as e:
             self.errors.append(e)
         finally:

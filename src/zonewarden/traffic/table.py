@@ -1,7 +1,8 @@
 """The flow table as Arrow: one schema for every source (captures, Zeek logs, CSV flows, parquet).
 
 Its columns are those of the `flows --format json` contract, typed: timestamps in microseconds UTC,
-ports as integers (null for non-IP traffic), `ops` as a map from operation to PDU count. Saved as
+ports as integers (null for non-IP traffic), `ops` as a map from operation to PDU count, and the
+MAC addresses of each side where the source shows them. Saved as
 parquet, it is what `traffic` (and the fleet engine) reads back without re-reading the captures.
 """
 
@@ -23,9 +24,10 @@ FLOW_SCHEMA = pa.schema([
     ("first_seen", pa.timestamp("us", tz="UTC")), ("last_seen", pa.timestamp("us", tz="UTC")),
     ("src", pa.string()), ("dst", pa.string()), ("sport", pa.int32()), ("dport", pa.int32()),
     ("l4", pa.string()), ("app", pa.string()), ("ops", pa.map_(pa.string(), pa.int64())),
-    *((name, pa.int64()) for name in COUNTS),
+    *((name, pa.int64()) for name in COUNTS), ("src_mac", pa.string()), ("dst_mac", pa.string()),
 ], metadata={b"zonewarden": b"flow table v1"})
 COLUMNS = FLOW_SCHEMA.names
+OPTIONAL = ("src_mac", "dst_mac")  # added in a later version: older saved tables lack them
 
 
 class FlowTableError(ValueError):
@@ -51,6 +53,8 @@ def flows_to_arrow(flows: Iterable[Flow]) -> pa.Table:
         cols["packets_rev"].append(f.packets_rev)
         cols["bytes_fwd"].append(f.bytes_fwd)
         cols["bytes_rev"].append(f.bytes_rev)
+        cols["src_mac"].append(f.src_mac and address(f.src_mac))
+        cols["dst_mac"].append(f.dst_mac and address(f.dst_mac))
     return pa.table([pa.array(cols[name], type=FLOW_SCHEMA.field(name).type) for name in COLUMNS], schema=FLOW_SCHEMA)
 
 
@@ -85,9 +89,12 @@ def read_parquet(path: str | os.PathLike[str]) -> pa.Table:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException) as e:
         raise FlowTableError(f"{path}: not a readable parquet file ({e})") from None
-    missing = [name for name in COLUMNS if name not in table.column_names]
+    missing = [name for name in COLUMNS if name not in table.column_names and name not in OPTIONAL]
     if missing:
         raise FlowTableError(f"{path}: not a zonewarden flow table: no column {', '.join(missing)}")
+    for name in OPTIONAL:
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(len(table), pa.string()))
     try:
         return table.select(COLUMNS).cast(FLOW_SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as e:

@@ -59,7 +59,8 @@ SERVICES = {
 }
 NL = b"\n"
 CONN_FIELDS = ("ts", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "proto")
-CONN_USED = {*CONN_FIELDS, "uid", "service", "duration", "orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes"}
+CONN_USED = {*CONN_FIELDS, "uid", "service", "duration", "orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes",
+             "orig_l2_addr", "resp_l2_addr"}
 
 
 @dataclass
@@ -272,6 +273,10 @@ def conn_flows(log: ZeekLog, ops: dict[str, dict[str, int]]) -> pa.Table:
         col = _column(t, name)
         return pa.chunked_array([pa.nulls(n, pa.int64())]) if col is None else pc.cast(col, pa.int64())
 
+    def text(name: str) -> pa.ChunkedArray:
+        col = _column(t, name)
+        return pa.chunked_array([pa.nulls(n, pa.string())]) if col is None else pc.cast(col, pa.string())
+
     pf, pr, bf, br = count("orig_pkts"), count("resp_pkts"), count("orig_ip_bytes"), count("resp_ip_bytes")
     return pa.table({
         "first_seen": first, "last_seen": last,
@@ -280,6 +285,7 @@ def conn_flows(log: ZeekLog, ops: dict[str, dict[str, int]]) -> pa.Table:
         "ops": ops_array, "packets": pc.add(pc.fill_null(pf, 0), pc.fill_null(pr, 0)),
         "bytes": pc.add(pc.fill_null(bf, 0), pc.fill_null(br, 0)),
         "packets_fwd": pf, "packets_rev": pr, "bytes_fwd": bf, "bytes_rev": br,
+        "src_mac": text("orig_l2_addr"), "dst_mac": text("resp_l2_addr"),  # Zeek's mac-logging policy
     }, schema=FLOW_SCHEMA)
 
 
