@@ -39,7 +39,23 @@ KINDS = {k.kind: k for k in (
     VerdictKind("outside_zones", "medium", ("SR 5.1", "SR 7.8"), "address outside every zone"),
     VerdictKind("unused_rule", "info", ("SR 7.7",), "allowed flow never seen in the capture window"),
 )}
-CRITICAL_OP_CLASSES = ("program", "control")  # a PLC stop or a download past a read-only rule
+CRITICAL_OP_CLASSES = ("program", "control")
+# kind -> (stable id after "traffic:", message); fields: the query's row, and src, dst, service, where, scope
+TEXTS = {
+    "no_conduit": ("no_conduit:{src}>{dst}:{service}",
+                   "{src} ({src_zone}) -> {dst} ({dst_zone}) {service}: no conduit joins these zones"),
+    "not_allowed": ("not_allowed:{scope}:{src}>{dst}:{service}", "{src} -> {dst} {service} on {where}: no flow rule "
+                    "allows it"),
+    "op_not_allowed": ("op_not_allowed:{src}>{dst}:{service}:{op}", "{src} -> {dst} {service} on {where}: operation "
+                       "{op} ({op_class}, {pdus} PDUs) is outside the rule's ops"),
+    "cleartext_remote_access": ("cleartext_remote_access:{src}>{dst}:{service}", "{src} ({src_zone}) -> {dst} "
+                                "({dst_zone}) {service}: clear-text remote access into a more trusted zone"),
+    "uninventoried": ("uninventoried:{src}", "{src} talks inside zone {src_zone}'s networks, but no asset has this "
+                      "address"),
+    "outside_zones": ("outside_zones:{src}", "{src} is in no zone's networks and no asset has it"),
+    "unused_rule": ("unused_rule:{rule_id}", "rule {src} -> {dst} {service} on {where} was never used in the capture "
+                    "window"),
+}  # a PLC stop or a download past a read-only rule
 
 
 @dataclass
@@ -105,30 +121,12 @@ def _verdict(row: dict[str, Any]) -> Verdict:
     severity = kind.severity
     if row["kind"] == "op_not_allowed" and row["op_class"] in CRITICAL_OP_CLASSES:
         severity = "critical"
-    where = f"conduit {row['conduit']}" if row["conduit"] else f"zone {row['src_zone']}"
-    if row["kind"] == "no_conduit":
-        vid = f"traffic:no_conduit:{src}>{dst}:{service}"
-        message = f"{src} ({row['src_zone']}) -> {dst} ({row['dst_zone']}) {service}: no conduit joins these zones"
-    elif row["kind"] == "not_allowed":
-        vid = f"traffic:not_allowed:{row['conduit'] or row['src_zone']}:{src}>{dst}:{service}"
-        message = f"{src} -> {dst} {service} on {where}: no flow rule allows it"
-    elif row["kind"] == "op_not_allowed":
-        vid = f"traffic:op_not_allowed:{src}>{dst}:{service}:{row['op']}"
-        message = (f"{src} -> {dst} {service} on {where}: operation {row['op']} ({row['op_class']}, "
-                   f"{row['pdus']} PDUs) is outside the rule's ops")
-    elif row["kind"] == "cleartext_remote_access":
-        vid = f"traffic:cleartext_remote_access:{src}>{dst}:{service}"
-        message = (f"{src} ({row['src_zone']}) -> {dst} ({row['dst_zone']}) {service}: clear-text remote access "
-                   "into a more trusted zone")
-    elif row["kind"] == "uninventoried":
-        vid = f"traffic:uninventoried:{src}"
-        message = f"{src} talks inside zone {row['src_zone']}'s networks, but no asset has this address"
-    elif row["kind"] == "outside_zones":
-        vid = f"traffic:outside_zones:{src}"
-        message = f"{src} is in no zone's networks and no asset has it"
-    else:
-        vid = f"traffic:unused_rule:{row['rule_id']}"
-        message = f"rule {src} -> {dst} {service} on {where} was never used in the capture window"
+    fields = {**row, "src": src, "dst": dst, "service": service,
+              "where": f"conduit {row['conduit']}" if row["conduit"] else f"zone {row['src_zone']}",
+              "scope": row["conduit"] or row["src_zone"]}
+    id_template, message_template = TEXTS[row["kind"]]
+    vid = "traffic:" + id_template.format(**fields)
+    message = message_template.format(**fields)
     return Verdict(
         id=vid, kind=row["kind"], severity=severity, requirements=kind.requirements, message=message,
         conduit=row["conduit"], zones=(row["src_zone"], row["dst_zone"]), src=row["src"], dst=row["dst"],
