@@ -19,6 +19,7 @@ from ..standard.catalog import Catalog, component_content, system_counterparts
 from .achieved import RequirementState
 from .capability import AssetCapability
 from .findings import Finding, Rule
+from .paths import AttackGraph, describe
 
 RULES = {r.id: r for r in (
     Rule("sl-target-below-risk", "high", "Declared SL-T below what risk asks",
@@ -97,6 +98,7 @@ def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date
     and a finding for each that does not count."""
     rule = RULES["compensation-refused"]
     valid, approval_only, implementation_only, findings = [], [], [], []
+    graph = AttackGraph(plant)
     for i, comp in enumerate(plant.compensations):
         reasons = []
         role = plant.roles.get(comp.approved_by or "")
@@ -119,6 +121,10 @@ def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date
             reasons.append(f"{comp.requirement} has no 3-3 counterpart to stand in for")
         if comp.asset not in plant.assets:
             reasons.append(f"asset {comp.asset!r} does not exist")
+        elif not not_in_place and all(mid in plant.countermeasures for mid in comp.by):
+            bypass = graph.weakest(comp.asset, blocked=set(comp.by))
+            if bypass is not None:  # not proven: some path from an entry point meets none of its countermeasures
+                reasons.append("it is not proven: " + describe(bypass) + f" meets none of {', '.join(comp.by)}")
         if reasons and len(reasons) == approval_reasons:
             approval_only.append(i)
         elif reasons and not approval_reasons and len(reasons) == not_in_place:

@@ -241,6 +241,8 @@ class Countermeasure(Strict):
     description: str | None = None
     kind: Literal[V.COUNTERMEASURE_KINDS]  # type: ignore[valid-type]
     at: Placement
+    device: Id | None = Field(None, description="The box it runs on (an asset id or a name): countermeasures on "
+                              "one device are one layer of defense, not several.")
     meets: list[RequirementId] = []
     owner: Id | None = None
     status: Literal[V.COUNTERMEASURE_STATUS] = "implemented"  # type: ignore[valid-type]
@@ -288,6 +290,16 @@ class BandSL(Strict):
     critical: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = 4
 
 
+class DepthPolicy(Strict):
+    """How many independent layers must stand between every entry point and a target (issue 6)."""
+
+    high_sl: Annotated[int, BeforeValidator(_reject_bool), Field(ge=1, le=4)] = Field(
+        3, description="A target whose zone's SL-T reaches this level in some FR needs `layers_high`.")
+    layers_high: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=10)] = 2
+    layers: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=10)] = Field(
+        1, description="Layers every other target needs.")
+
+
 class Risk(Strict):
     matrix: Matrix = Matrix()
     tolerable: Level = Field(description="Highest acceptable risk (likelihood x worst consequence).")
@@ -298,6 +310,7 @@ class Risk(Strict):
         2, description="Likelihood levels a scenario drops when every one of its techniques is mitigated in the "
         "zone (a requirement that mitigates it is satisfied); pro rata for some.")
     scenarios: list[Scenario] = []
+    depth: DepthPolicy = Field(DepthPolicy(), description="Defense-in-depth policy for attack paths.")
 
 
 class Plant(Strict):
