@@ -128,8 +128,8 @@ def test_unused_rules_are_per_port_and_verdict_ids_are_stable(plant_file, tmp_pa
     plant = load_plant(plant_file(PLANT))
     first = conformance(plant, read_csv_flows(csv))
     unused = {v.rule for v in first.verdicts if v.kind == "unused_rule"}
-    assert unused == {"sup-ctl/scada>ctl/https/443", "sup-ctl/scada>plc6/s7comm/102", "it-sup/it>scada/rdp/3389",
-                      "sis/sis-a>sis-b/udp/8000"}
+    assert unused == {"sup-ctl/scada<>ctl/https/443", "sup-ctl/scada>plc6/s7comm/102", "it-sup/it>scada/rdp/3389",
+                      "sis/sis-a<>sis-b/udp/8000"}
     assert [v.id for v in conformance(plant, read_csv_flows(csv)).verdicts] == [v.id for v in first.verdicts]
 
 
@@ -141,3 +141,23 @@ def test_verdicts_group_flows_and_sum_their_packets(plant_file, tmp_path, n):
     [v] = [v for v in conformance(load_plant(plant_file(PLANT)), read_csv_flows(csv)).verdicts
            if v.kind == "op_not_allowed"]
     assert (v.flows, v.packets, v.pdus, v.severity) == (n, 10 * n, n, "high")
+
+
+LAB = """\
+  lab: {name: Lab, level: 1, kind: control, networks: [10.5.0.0/24],
+        flows: [{from: hmi, to: plc5, protocol: modbus, port: 502, ops: [read]}]}
+"""
+
+
+def test_an_allow_zone_restricts_nothing_even_with_flows_listed(plant_file, tmp_path):
+    plant = PLANT.replace("  it: {name: IT,", LAB + "  it: {name: IT,") + (
+        "  hmi: {zone: lab, type: host_device, addresses: [10.5.0.2]}\n"
+        "  plc5: {zone: lab, type: embedded_device, addresses: [10.5.0.3]}\n")
+    assert judge(plant_file, tmp_path, "1,10.5.0.2,10.5.0.3,40000,502,tcp,modbus,fc6=3,10,600\n", plant) == set()
+
+
+def test_ipv6_hosts_get_distinct_ids_in_a_draft():
+    from zonewarden.analysis.discover import host_id
+
+    assert host_id("fd00::1:10") != host_id("fd00:1::10")
+    assert host_id("10.31.1.10") == "host-10-31-1-10"

@@ -64,7 +64,8 @@ matched AS (
     SELECT s.fid, r.rule_id, r.conduit, r.ops
     FROM scoped s
     JOIN rules r ON r.za = s.za AND r.zb = s.zb
-    WHERE s.scope IS NOT NULL
+    LEFT JOIN zones z ON z.zone = s.src_zone
+    WHERE (s.scope = 'cross' OR (s.scope = 'internal' AND z.internal = 'deny'))  -- an allow zone restricts nothing
       AND (r.port IS NULL OR r.port = s.dport)
       AND (r.protocol IS NULL OR r.protocol = s.app OR r.protocol = s.l4
            OR (r.protocol IN ('https', 'tls') AND s.app IN ('https', 'tls')))

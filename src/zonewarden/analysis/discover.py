@@ -75,7 +75,10 @@ class Draft:
 
 
 def host_id(address: str) -> str:
-    return "host-" + re.sub(r"[^A-Za-z0-9]+", "-", address).strip("-")
+    """`host-10-31-1-10`; IPv6 written out in full, so that fd00::1:10 and fd00:1::10 stay apart."""
+    ip = ipaddress.ip_address(address)
+    text = ip.exploded if ip.version == 6 else address
+    return "host-" + re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")
 
 
 def _subnet(address: str) -> tuple[str, bool]:

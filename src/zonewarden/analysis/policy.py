@@ -70,9 +70,11 @@ class Policy:
 
 
 def rule_id(scope: str, rule: FlowRule, port: int | None) -> str:
-    """Stable id of one rule and port: what it allows, not where it sits in the file."""
+    """Stable id of one rule and port: what it allows, not where it sits in the file (direction and ops
+    included, so two rules that differ only there keep apart)."""
     what = rule.protocol or "any"
-    return f"{scope}/{rule.from_}>{rule.to}/{what}" + (f"/{port}" if port is not None else "")
+    return (f"{scope}/{rule.from_}{'<>' if rule.direction == 'both' else '>'}{rule.to}/{what}"
+            + (f"/{port}" if port is not None else "") + (f"/{'+'.join(rule.ops)}" if rule.ops else ""))
 
 
 def compile_policy(plant: Plant) -> Policy:

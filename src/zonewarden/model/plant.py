@@ -145,6 +145,8 @@ class FlowRule(Strict):
     def _protocol_or_port(self) -> FlowRule:
         if self.protocol is None and self.port is None:
             raise ValueError("a flow rule names a protocol, a port, or both")
+        if self.port == []:
+            raise ValueError("port: [] names no port; leave it out to allow any port of the protocol")
         return self
 
     @property
