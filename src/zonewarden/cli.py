@@ -363,7 +363,8 @@ def traffic(
     elif format is CheckFormat.sarif:
         emit(to_json(traffic_sarif(result, p)), output)
     else:
-        print_traffic(out, result, p.plant.name, details or kind is not None or conduit is not None)
+        filtered = kind is not None or conduit is not None
+        print_traffic(out, result, p.plant.name, details or filtered, filtered)
     if fail_on is not Severity.never and any(
             v.status not in CLOSED and severity_rank(v.severity) >= severity_rank(fail_on.value)
             for v in result.verdicts):
@@ -462,6 +463,7 @@ def discover(
 def demo() -> None:
     """Check, assess and judge the traffic of the bundled example plant, then say where to look first."""
     from .analysis.conformance import conformance
+    from .analysis.tracking import apply_tracking
     from .traffic.sources import read_traffic
 
     with resources.as_file(resources.files("zonewarden") / "examples" / EXAMPLE) as root:
@@ -474,8 +476,11 @@ def demo() -> None:
         out.rule(f"3. zonewarden traffic {shown} {capture}")
         traffic(shown, [capture])
         plant = _load_checked(shown)
-        result = run_assessment(plant, _load_tracking(shown, None)[0])
-        verdicts = conformance(plant, read_traffic([capture]).table).verdicts
+        tracking_doc = _load_tracking(shown, None)[0]
+        result = run_assessment(plant, tracking_doc)
+        found = conformance(plant, read_traffic([capture]).table).verdicts
+        applied = apply_tracking(tracking_doc, [v.id for v in found], traffic=True)
+        verdicts = [v for v in found if applied.status(v.id) == "open"]  # point at what is still to do
     out.rule("Where to look first")
     worst = [v for v in verdicts if v.severity == "critical"] or [v for v in verdicts if v.severity == "high"]
     zone_gaps: dict[str, int] = {}

@@ -280,3 +280,46 @@ def test_discover_drafts_a_plant_and_patches_an_existing_one(tmp_path):
     assert left == {"op_not_allowed": 2, "cleartext_remote_access": 2, "unused_rule": 1}  # decisions, not discoveries
     again = zw("discover", str(plant / "traffic.pcap"), "--into", str(plant))
     assert again.returncode == 0 and again.stdout == "" and "nothing to add" in again.stderr
+
+
+INLINE_PLANT = """zonewarden: 1
+plant: {name: T}
+zones:
+  a: {name: A, level: 2, kind: supervisory, networks: [10.2.0.0/24]}
+  b: {name: B, level: 1, kind: control, networks: [10.1.0.0/24]}
+  c: {name: C, level: 1, kind: control, networks: [10.3.0.0/24]}
+assets:
+  scada: {zone: a, type: host_device, addresses: [10.2.0.5]}
+  plc: {zone: b, type: embedded_device, addresses: [10.1.0.10]}
+  plc3: {zone: c, type: embedded_device, addresses: [10.3.0.10]}
+conduits:
+  ac: {zones: [a, c], flows: [{from: scada, to: plc3, protocol: modbus, port: 502}]}
+  ab:
+    zones: [a, b]
+    flows:
+      - {from: scada, to: plc, protocol: modbus, port: 502}"""  # no final newline, on purpose
+
+
+def test_discover_into_patches_apply_in_every_shape(tmp_path):
+    plant = tmp_path / "plant.yaml"
+    plant.write_text(INLINE_PLANT)
+    flows = tmp_path / "f.csv"
+    flows.write_text("first_seen,src,dst,l4,app,dport,packets,bytes\n1,10.2.0.5,10.1.0.10,tcp,ssh,22,4,300\n")
+
+    def apply(name: str) -> str:
+        res = zw("discover", str(flows), "--into", str(plant), "-o", str(tmp_path / name))
+        assert res.returncode == 0, res.stderr
+        done = subprocess.run(["git", "apply", name], cwd=tmp_path, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        assert zw("check", str(plant)).returncode == 0
+        return (tmp_path / name).read_text()
+
+    first = apply("1.patch")  # a rule in a block list, in a file without a final newline: no new file
+    assert "include" not in first and "discovered" not in first
+    flows.write_text(flows.read_text() + "2,10.2.0.5,10.3.0.10,tcp,ssh,22,4,300\n3,10.2.0.77,10.2.0.5,tcp,ssh,22,2,1\n")
+    second = apply("2.patch")  # an inline conduit: by hand; a new host: a new file, included
+    assert "# add to the flows of conduit ac (written inline, so not edited):" in second
+    assert "+++ b/discovered.yaml" in second and "include: [discovered.yaml]" in second
+    flows.write_text(flows.read_text() + "4,10.2.0.78,10.2.0.5,tcp,ssh,22,2,1\n")
+    third = apply("3.patch")  # an earlier run's file is there: the next one gets its own name
+    assert "+++ b/discovered-2.yaml" in third and "include: [discovered.yaml, discovered-2.yaml]" in third

@@ -59,7 +59,7 @@ class DraftZone:
 class DraftRule:
     src: str
     dst: str
-    protocol: str
+    protocol: str | None
     port: int
     ops: list[str]
     evidence: str
@@ -289,9 +289,11 @@ def additions(plant: Any, flows: pa.Table) -> Additions:
         if v.kind not in ("no_conduit", "not_allowed") or v.dport is None:
             continue
         src, dst = names.get(v.src or "", v.src_asset), names.get(v.dst or "", v.dst_asset)
+        if dst is None and v.dst and address_key(v.dst)[1] and v.zones[0]:
+            dst = v.zones[0]  # a broadcast or multicast inside a deny zone: the rule names the zone
         if src is None or dst is None:
             continue
-        protocol = v.app if v.app in PROTOCOLS else "tcp"
+        protocol = v.app if v.app in PROTOCOLS else None  # an application outside the vocabulary: the port alone
         rule = DraftRule(src, dst, protocol, v.dport, sorted(ops.get((src, dst, v.app, v.dport), ())),
                          f"seen: {v.flows} flow(s), {v.packets} packets, {v.first_seen:%Y-%m-%d} .. "
                          f"{v.last_seen:%Y-%m-%d}")

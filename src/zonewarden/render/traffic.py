@@ -30,7 +30,8 @@ def place(v: Verdict) -> str:
     return f"zone {v.zones[0]}" if v.zones[0] else "-"
 
 
-def print_traffic(console: Console, result: Conformance, plant_name: str, details: bool) -> None:
+def print_traffic(console: Console, result: Conformance, plant_name: str, details: bool,
+                  filtered: bool = False) -> None:
     verdicts = ordered(result.verdicts)
     counts = Counter((v.kind, place(v)) for v in verdicts)
     worst: dict[tuple[str, str], str] = {}
@@ -45,7 +46,8 @@ def print_traffic(console: Console, result: Conformance, plant_name: str, detail
         sev = worst.get(key, "info")
         summary.add_row(key[0], f"[{STYLE[sev]}]{sev}[/]", key[1], str(n))
     if not verdicts:
-        console.print(f"{plant_name}: {result.flows} flows, every one allowed by the plant; every rule used")
+        console.print(f"{plant_name}: {result.flows} flows; no verdict of the kind or conduit asked for" if filtered
+                      else f"{plant_name}: {result.flows} flows, every one allowed by the plant; every rule used")
         return
     console.print(summary)
     shown = verdicts if details else [v for v in verdicts if v.kind != "unused_rule" or len(verdicts) < MAX_ROWS]
