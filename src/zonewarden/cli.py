@@ -460,6 +460,50 @@ def discover(
 
 
 @app.command()
+def paths(
+    plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
+    target: Annotated[str | None, typer.Option(help="One target asset: its weakest path hop by hop.")] = None,
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON to this file.")] = None,
+) -> None:
+    """Attack paths from entry points to critical assets: depth in layers, and proof of compensations."""
+    from .analysis.paths import analyse, describe
+
+    p = _load_checked(plant)
+    result = run_assessment(p)
+    found = analyse(p, {z.id: z.sl_target.as_list() for z in result.zones})
+    if target is not None and target not in {t.asset for t in found.targets}:
+        fail(f"--target {target!r}: not a target (assets of high criticality and of safety zones): "
+             + ", ".join(t.asset for t in found.targets))
+    if format is ListFormat.json or output is not None:
+        emit(to_json(found.as_dict()), output)
+        return
+    from rich.table import Table
+
+    if target is not None:
+        t = next(t for t in found.targets if t.asset == target)
+        out.print(f"{t.asset} ({t.zone}): depth {t.depth}, policy {t.policy}")
+        for hop in t.weakest:
+            out.print(f"  {hop.kind:8} {hop.id:24} {', '.join(hop.layers) or '-'}", highlight=False)
+        return
+    table = Table(title=f"{p.plant.name}: attack paths from {', '.join(found.entries)}")
+    for col in ("target", "zone", "depth", "policy", "weakest path"):
+        table.add_column(col, overflow="fold")
+    for t in sorted(found.targets, key=lambda t: (not t.below_policy, t.depth if t.depth is not None else 99)):
+        depth = "unreachable" if t.depth is None else str(t.depth)
+        style = "[red]" if t.below_policy else ""
+        table.add_row(t.asset, t.zone, f"{style}{depth}", str(t.policy), describe(t.weakest))
+    out.print(table)
+    proofs = Table(title="compensations")
+    for col in ("asset", "requirement", "by", "proven", "bypass"):
+        proofs.add_column(col, overflow="fold")
+    for c in found.compensations:
+        proofs.add_row(c.asset, c.requirement, ", ".join(c.by), "yes" if c.proven else "[red]no[/]",
+                       describe(c.bypass) or "-")
+    out.print(proofs)
+
+
+@app.command()
 def demo() -> None:
     """Check, assess and judge the traffic of the bundled example plant, then say where to look first."""
     from .analysis.conformance import conformance

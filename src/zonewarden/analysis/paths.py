@@ -120,11 +120,11 @@ class AttackGraph:
         zone_cost = self.count(self.at_zone.get(v[1], [])) if v[0] == "zone" else 0
         return min(self.count(self.at_conduit.get(d["conduit"], [])) for d in edges.values()) + zone_cost
 
-    def hops(self, start: str, nodes: list[Any], target: str | None = None) -> list[Hop]:
-        """The hops of a node path, choosing at each step the conduit with the fewest layers."""
+    def hops(self, start: str, nodes: list[Any], target: str | None = None, graph: Any = None) -> list[Hop]:
+        """The hops of a node path, choosing at each step the conduit (of `graph`) with the fewest layers."""
         hops = [Hop("entry", start, [])]
         for u, v in itertools.pairwise(nodes):
-            edges = self.graph.get_edge_data(u, v)
+            edges = (graph if graph is not None else self.graph).get_edge_data(u, v)
             cid = min(edges, key=lambda k: (self.count(self.at_conduit.get(k, [])), k))
             hops.append(Hop("conduit", cid, list(self.at_conduit.get(cid, []))))
             hops.append(Hop("zone", v[1], list(self.at_zone.get(v[1], []))))
@@ -153,7 +153,7 @@ class AttackGraph:
                 nodes = nx.dijkstra_path(g, source, ("zone", zone), weight=self._weight)
             except nx.NetworkXNoPath:
                 continue
-            hops = self.hops(entry, nodes, asset)
+            hops = self.hops(entry, nodes, asset, g)
             if best is None or self._layers(hops) < self._layers(best):
                 best = hops
         return best
@@ -195,3 +195,33 @@ def prove_compensations(plant: Plant) -> list[CompensationProof]:
         bypass = graph.weakest(comp.asset, blocked=set(comp.by))
         out.append(CompensationProof(comp.asset, comp.requirement, list(comp.by), bypass is None, bypass or []))
     return out
+
+
+@dataclass
+class PathsResult:
+    targets: list[TargetDepth]
+    compensations: list[CompensationProof]
+    entries: list[str]
+
+    def findings(self) -> list[dict[str, Any]]:
+        """Stable-id findings: targets below policy and unproven compensations."""
+        out = []
+        for t in self.targets:
+            if t.below_policy:
+                out.append({"id": f"depth:{t.asset}", "severity": "high" if t.policy >= 2 else "medium",
+                            "message": f"{t.asset} ({t.zone}) has {t.depth} layer(s) on its weakest path; the "
+                                       f"policy asks {t.policy}: {describe(t.weakest)}"})
+        for c in self.compensations:
+            if not c.proven:
+                out.append({"id": f"compensation-path:{c.asset}:{c.requirement}", "severity": "high",
+                            "message": f"compensation of {c.requirement} for {c.asset} is not proven: "
+                                       f"{describe(c.bypass)} meets none of {', '.join(c.by)}"})
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"entries": self.entries, "targets": [t.as_dict() for t in self.targets],
+                "compensations": [c.as_dict() for c in self.compensations], "findings": self.findings()}
+
+
+def analyse(plant: Plant, sl_targets: dict[str, list[int]]) -> PathsResult:
+    return PathsResult(depths(plant, sl_targets), prove_compensations(plant), AttackGraph(plant).entries)

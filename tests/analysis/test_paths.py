@@ -1,0 +1,78 @@
+"""Attack paths on small plants drawn by hand, with depths counted by hand, and on the example."""
+
+from __future__ import annotations
+
+from zonewarden.analysis.paths import analyse, prove_compensations
+from zonewarden.model.load import load_plant
+
+from ..conftest import EXAMPLE
+
+# it (untrusted) -> dmz -> ctl, and a second, parallel conduit dmz -> ctl; wifi (wireless) -> ctl directly
+BASE = """\
+zones:
+  it: {name: IT, level: 4, kind: enterprise, trust: untrusted, networks: [10.20.0.0/16]}
+  dmz: {name: DMZ, level: 3.5, kind: dmz, networks: [10.35.0.0/24]}
+  ctl: {name: Control, level: 1, kind: control, networks: [10.1.0.0/24], sl_target: 3}
+conduits:
+  it-dmz: {zones: [it, dmz], flows: [{from: it, to: jump, protocol: rdp, port: 3389}]}
+  dmz-ctl: {zones: [dmz, ctl], flows: [{from: jump, to: plc, protocol: s7comm, port: 102}]}
+  dmz-ctl-2: {zones: [dmz, ctl], flows: [{from: jump, to: plc, protocol: modbus, port: 502}]}
+assets:
+  jump: {zone: dmz, type: host_device, addresses: [10.35.0.20]}
+  plc: {zone: ctl, type: embedded_device, criticality: high, addresses: [10.1.0.10]}
+countermeasures:
+  fw-a: {kind: firewall, at: {conduit: it-dmz}, device: fortigate}
+  ips-a: {kind: ids, at: {conduit: it-dmz}, device: fortigate}
+  fw-b: {kind: firewall, at: {conduit: dmz-ctl}}
+  fw-c: {kind: firewall, at: {conduit: dmz-ctl-2}}
+  acl-c: {kind: router_acl, at: {conduit: dmz-ctl-2}}
+  jump-mfa: {kind: mfa, at: {zone: dmz}}
+  backups: {kind: backup, at: {zone: ctl}}
+"""
+
+
+def run(plant_file, text=BASE):
+    plant = load_plant(plant_file(text))
+    return plant, analyse(plant, {"it": [1] * 7, "dmz": [2] * 7, "ctl": [3] * 7})
+
+
+def test_depth_counts_one_layer_per_device_and_takes_the_weaker_parallel_conduit(plant_file):
+    _, found = run(plant_file)
+    [t] = found.targets
+    # it -> [fortigate: fw-a + ips-a = 1] -> dmz [jump-mfa = 1] -> dmz-ctl [fw-b = 1] (not dmz-ctl-2: 2) -> ctl
+    # [backups: not a layer] -> plc: 3 layers, against a policy of 2 (SL-T 3)
+    assert (t.asset, t.depth, t.policy, t.below_policy) == ("plc", 3, 2, False)
+    assert [h.id for h in t.weakest] == ["it", "it-dmz", "dmz", "dmz-ctl", "ctl", "plc"]
+
+
+def test_a_wireless_bypass_is_the_weakest_path(plant_file):
+    wifi = "  wifi: {name: WiFi, level: 1, kind: wireless, networks: [10.33.0.0/24]}\n"
+    text = BASE.replace("zones:\n", "zones:\n" + wifi)
+    text = text.replace("conduits:\n", "conduits:\n  wifi-ctl: {zones: [wifi, ctl], flows: [{from: wifi, to: plc, "
+                                     "protocol: modbus, port: 502}]}\n")
+    _, found = run(plant_file, text)
+    [t] = found.targets
+    assert (t.depth, t.below_policy, [h.id for h in t.weakest]) == (0, True, ["wifi", "wifi-ctl", "ctl", "plc"])
+    assert found.findings()[0]["id"] == "depth:plc"
+
+
+def test_a_compensation_on_one_of_two_paths_is_not_proven(plant_file):
+    text = BASE + """\
+compensations:
+  - {asset: plc, requirement: CR 1.1, by: [fw-b], approved_by: owner, justification: only the jump host reaches it}
+  - {asset: plc, requirement: CR 2.1, by: [jump-mfa], approved_by: owner,
+     justification: every path passes the jump host}
+"""
+    plant, _ = run(plant_file, text)
+    unproven, proven = prove_compensations(plant)
+    assert (unproven.requirement, unproven.proven) == ("CR 1.1", False)
+    assert [h.id for h in unproven.bypass] == ["it", "it-dmz", "dmz", "dmz-ctl-2", "ctl", "plc"]  # around fw-b
+    assert (proven.requirement, proven.proven, proven.bypass) == ("CR 2.1", True, [])
+
+
+def test_the_example_has_proven_and_unproven_compensations():
+    plant = load_plant(EXAMPLE)
+    proofs = {(c.asset, c.requirement): c for c in prove_compensations(plant)}
+    assert proofs[("plc-tunnel", "CR 2.1")].proven
+    washer = proofs[("plc-washer", "CR 1.1")]
+    assert not washer.proven and [h.id for h in washer.bypass][:3] == ["agv", "sup-agv", "supervisory"]
