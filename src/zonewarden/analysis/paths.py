@@ -89,6 +89,10 @@ class AttackGraph:
         for cid, conduit in plant.conduits.items():
             for a, b in self._directions(conduit):
                 self.graph.add_edge(("zone", a), ("zone", b), key=cid, conduit=cid)
+        self.edges_with: dict[str, list[tuple[Any, Any, str]]] = {}  # countermeasure -> the conduit edges it is on
+        for u, v, k in self.graph.edges(keys=True):
+            for c in self.at_conduit.get(k, []):
+                self.edges_with.setdefault(c, []).append((u, v, k))
         self.entries = sorted({zid for zid, z in plant.zones.items() if z.trust == "untrusted" or z.kind in ENTRY_KINDS}
                               | {a.zone for a in plant.assets.values() if a.reachable_from_outside})
 
@@ -142,8 +146,7 @@ class AttackGraph:
         g = self.graph
         if blocked:
             g = nx.restricted_view(self.graph, [("zone", z) for z, cms in self.at_zone.items() if blocked & set(cms)],
-                                   [(u, v, k) for u, v, k in self.graph.edges(keys=True)
-                                    if blocked & set(self.at_conduit.get(k, []))])
+                                   [e for c in blocked for e in self.edges_with.get(c, ())])
         best: list[Hop] | None = None
         for entry in self.entries:
             source = ("zone", entry)
@@ -171,16 +174,22 @@ def targets(plant: Plant) -> list[str]:
 
 
 def depths(plant: Plant, sl_targets: dict[str, list[int]]) -> list[TargetDepth]:
-    """Depth of every target against the plant's policy (`risk.depth`), given each zone's SL-T."""
+    """Depth of every target against the plant's policy (`risk.depth`), given each zone's SL-T: one
+    shortest-path tree per entry point, then each target reads its zone's distance."""
     graph = AttackGraph(plant)
     policy = plant.risk.depth if plant.risk else None
     high_sl, layers_high, layers = (policy.high_sl, policy.layers_high, policy.layers) if policy else (3, 2, 1)
+    trees = {e: nx.single_source_dijkstra(graph.graph, ("zone", e), weight=graph._weight) for e in graph.entries}
     out = []
     for aid in targets(plant):
         zone = plant.assets[aid].zone
         need = layers_high if max(sl_targets.get(zone, [0])) >= high_sl else layers
-        path = graph.weakest(aid)
-        out.append(TargetDepth(aid, zone, None if path is None else graph._layers(path), need, path or []))
+        reach = [(dist[("zone", zone)], entry) for entry, (dist, _) in trees.items() if ("zone", zone) in dist]
+        best = None
+        if reach:
+            entry = min(reach)[1]
+            best = graph.hops(entry, trees[entry][1][("zone", zone)], aid)
+        out.append(TargetDepth(aid, zone, None if best is None else graph._layers(best), need, best or []))
     return out
 
 
