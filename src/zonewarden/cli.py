@@ -501,6 +501,11 @@ def paths(
         proofs.add_row(c.asset, c.requirement, ", ".join(c.by), "yes" if c.proven else "[red]no[/]",
                        describe(c.bypass) or "-")
     out.print(proofs)
+    for asset, cms in found.single_points.items():
+        out.print(f"single point of failure for {asset}: {', '.join(cms)}", highlight=False)
+    if found.harden:
+        out.print(f"fewest conduits to harden for the targets below policy: {', '.join(found.harden)}",
+                  highlight=False)
 
 
 @app.command()

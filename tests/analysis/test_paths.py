@@ -76,3 +76,22 @@ def test_the_example_has_proven_and_unproven_compensations():
     assert proofs[("plc-tunnel", "CR 2.1")].proven
     washer = proofs[("plc-washer", "CR 1.1")]
     assert not washer.proven and [h.id for h in washer.bypass][:3] == ["agv", "sup-agv", "supervisory"]
+
+
+def test_single_points_of_failure_at_exactly_the_policy(plant_file):
+    _, found = run(plant_file, BASE.replace("  jump-mfa: {kind: mfa, at: {zone: dmz}}\n", ""))
+    [t] = found.targets
+    assert (t.depth, t.policy) == (2, 2)
+    # losing fw-b drops plc to 1; fw-a alone does not, ips-a on the same FortiGate still stands
+    assert found.single_points == {"plc": ["fw-b"]}
+    assert "single-point:plc" in {f["id"] for f in found.findings()}
+
+
+def test_fewest_conduits_to_harden_cut_every_path_to_targets_below_policy(plant_file):
+    wifi = "  wifi: {name: WiFi, level: 1, kind: wireless, networks: [10.33.0.0/24]}\n"
+    text = BASE.replace("zones:\n", "zones:\n" + wifi).replace(
+        "conduits:\n", "conduits:\n  wifi-ctl: {zones: [wifi, ctl], flows: [{from: wifi, to: plc, "
+                       "protocol: modbus, port: 502}]}\n")
+    _, found = run(plant_file, text)
+    # it -> dmz (one conduit) and wifi -> ctl (one) beat dmz -> ctl (two parallel conduits)
+    assert found.harden == ["it-dmz", "wifi-ctl"]

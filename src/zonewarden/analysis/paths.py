@@ -206,11 +206,50 @@ def prove_compensations(plant: Plant) -> list[CompensationProof]:
     return out
 
 
+def single_points(graph: AttackGraph, found: list[TargetDepth]) -> dict[str, list[str]]:
+    """Per target exactly at its policy, the countermeasures whose loss alone drops it below. No search is
+    needed: losing a layer on the weakest path shortens that path by one, unless another countermeasure of
+    the same device stays on it, and nothing else gets longer."""
+    out: dict[str, list[str]] = {}
+    for t in found:
+        if t.depth is None or t.depth != t.policy or t.policy == 0:
+            continue
+        on_path = [c for h in t.weakest for c in h.layers if c in graph.layer]
+        per_device: dict[str, set[str]] = {}
+        for c in on_path:
+            per_device.setdefault(graph.device[c], set()).add(c)
+        spof = sorted(c for cms in per_device.values() if len(cms) == 1 for c in cms)
+        if spof:
+            out[t.asset] = spof
+    return out
+
+
+def conduits_to_harden(graph: AttackGraph, found: list[TargetDepth]) -> list[str]:
+    """The fewest conduits whose hardening (one more layer each) puts a layer on every path from an entry
+    point to a target below policy: a minimum edge cut, parallel conduits counted one each. Targets inside
+    an entry zone have no conduit to harden and are left out."""
+    sinks = {t.zone for t in found if t.below_policy and t.zone not in graph.entries}
+    if not sinks or not graph.entries:
+        return []
+    cut = nx.DiGraph()
+    for u, v, _ in graph.graph.edges(keys=True):
+        cap = cut.get_edge_data(u, v, {}).get("capacity", 0) + 1
+        cut.add_edge(u, v, capacity=cap)
+    for entry in graph.entries:
+        cut.add_edge("source", ("zone", entry))  # no capacity: unlimited
+    for zone in sinks:
+        cut.add_edge(("zone", zone), "sink")
+    _, (reach, _) = nx.minimum_cut(cut, "source", "sink")
+    return sorted(k for u, v, k in graph.graph.edges(keys=True) if u in reach and v not in reach)
+
+
 @dataclass
 class PathsResult:
     targets: list[TargetDepth]
     compensations: list[CompensationProof]
     entries: list[str]
+    single_points: dict[str, list[str]] = field(default_factory=dict)
+    harden: list[str] = field(default_factory=list)
 
     def findings(self) -> list[dict[str, Any]]:
         """Stable-id findings: targets below policy and unproven compensations."""
@@ -220,6 +259,10 @@ class PathsResult:
                 out.append({"id": f"depth:{t.asset}", "severity": "high" if t.policy >= 2 else "medium",
                             "message": f"{t.asset} ({t.zone}) has {t.depth} layer(s) on its weakest path; the "
                                        f"policy asks {t.policy}: {describe(t.weakest)}"})
+        for asset, cms in self.single_points.items():
+            out.append({"id": f"single-point:{asset}", "severity": "medium",
+                        "message": f"{asset} is at its depth policy only through {', '.join(cms)}: losing any one "
+                                   "drops it below"})
         for c in self.compensations:
             if not c.proven:
                 out.append({"id": f"compensation-path:{c.asset}:{c.requirement}", "severity": "high",
@@ -229,8 +272,12 @@ class PathsResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {"entries": self.entries, "targets": [t.as_dict() for t in self.targets],
-                "compensations": [c.as_dict() for c in self.compensations], "findings": self.findings()}
+                "compensations": [c.as_dict() for c in self.compensations], "single_points": self.single_points,
+                "conduits_to_harden": self.harden, "findings": self.findings()}
 
 
 def analyse(plant: Plant, sl_targets: dict[str, list[int]]) -> PathsResult:
-    return PathsResult(depths(plant, sl_targets), prove_compensations(plant), AttackGraph(plant).entries)
+    graph = AttackGraph(plant)
+    found = depths(plant, sl_targets)
+    return PathsResult(found, prove_compensations(plant), graph.entries, single_points(graph, found),
+                       conduits_to_harden(graph, found))
