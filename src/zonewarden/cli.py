@@ -463,15 +463,32 @@ def discover(
 def paths(
     plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
     target: Annotated[str | None, typer.Option(help="One target asset: its weakest path hop by hop.")] = None,
+    traffic: Annotated[list[Path] | None, typer.Option(help="Captures or flow files: flows that no rule allows "
+                                                       "become paths too (repeat for several).")] = None,
+    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
+    = None,
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON to this file.")] = None,
 ) -> None:
     """Attack paths from entry points to critical assets: depth in layers, and proof of compensations."""
     from .analysis.paths import analyse, describe
+    from .analysis.tracking import apply_tracking
 
     p = _load_checked(plant)
-    result = run_assessment(p)
-    found = analyse(p, {z.id: z.sl_target.as_list() for z in result.zones})
+    doc, tpath = _load_tracking(plant, tracking)
+    result = run_assessment(p, doc)
+    observed: list[tuple[str, str, str]] = []
+    if traffic:
+        from .analysis.conformance import conformance
+
+        read = _read_inputs(traffic)
+        _report_read(read)
+        for v in conformance(p, read.table).verdicts:
+            if v.kind in ("no_conduit", "not_allowed") and v.zones[0] and v.zones[1] and v.zones[0] != v.zones[1]:
+                observed.append((v.zones[0], v.zones[1], f"observed:{v.src}>{v.dst}:{v.app}/{v.dport}"))
+    found = analyse(p, {z.id: z.sl_target.as_list() for z in result.zones}, observed)
+    applied = apply_tracking(doc, [f["id"] for f in found.findings()], tpath, kind="paths")
+    found.statuses = {fid: applied.status(fid) for fid in applied.matched}
     if target is not None and target not in {t.asset for t in found.targets}:
         fail(f"--target {target!r}: not a target (assets of high criticality and of safety zones): "
              + ", ".join(t.asset for t in found.targets))

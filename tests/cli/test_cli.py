@@ -323,3 +323,24 @@ def test_discover_into_patches_apply_in_every_shape(tmp_path):
     flows.write_text(flows.read_text() + "4,10.2.0.78,10.2.0.5,tcp,ssh,22,2,1\n")
     third = apply("3.patch")  # an earlier run's file is there: the next one gets its own name
     assert "+++ b/discovered-2.yaml" in third and "include: [discovered.yaml, discovered-2.yaml]" in third
+
+
+def test_paths_with_traffic_and_tracking(tmp_path):
+    import shutil
+
+    plant = tmp_path / "plant"
+    shutil.copytree(EXAMPLE, plant)
+    with open(plant / "tracking.yaml", "a") as fh:
+        fh.write("  - {id: 'depth:rag-*', status: accepted, justification: the gateway is the entry point}\n")
+    res = zw("paths", str(plant), "--format", "json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    capper = next(t for t in doc["targets"] if t["asset"] == "plc-capper")
+    assert capper["depth"] == 10 and "particle-mon" in {t["asset"] for t in doc["targets"]}
+    assert {f["id"]: f["status"] for f in doc["findings"]}["depth:rag-01"] == "accepted"
+    proofs = {(c["asset"], c["requirement"]): c["proven"] for c in doc["compensations"]}
+    assert proofs[("plc-tunnel", "CR 2.1")] and not proofs[("plc-washer", "CR 1.1")]
+    seen = json.loads(zw("paths", str(plant), "--traffic", str(plant / "traffic.pcap"), "--format", "json").stdout)
+    capper = next(t for t in seen["targets"] if t["asset"] == "plc-capper")
+    assert capper["depth"] == 2 and capper["weakest_path"][1]["id"].startswith("observed:10.33.0.21>10.31.2.10")
+    assert zw("assess", str(plant)).returncode == 0  # the paths entry is not stale for the assessment

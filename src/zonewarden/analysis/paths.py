@@ -70,7 +70,9 @@ class CompensationProof:
 class AttackGraph:
     """The zones-and-conduits graph of one plant, with the countermeasures at each element."""
 
-    def __init__(self, plant: Plant) -> None:
+    def __init__(self, plant: Plant, observed: list[tuple[str, str, str]] = ()) -> None:
+        """`observed`: (from zone, to zone, label) of flows seen in traffic that no rule allows: edges with no
+        layer, since the traffic got through (the paths an attacker really has today)."""
         self.plant = plant
         live = {cid: cm for cid, cm in plant.countermeasures.items() if cm.status == "implemented"}
         self.layer = {cid for cid, cm in live.items() if cm.kind in LAYER_KINDS}
@@ -89,6 +91,8 @@ class AttackGraph:
         for cid, conduit in plant.conduits.items():
             for a, b in self._directions(conduit):
                 self.graph.add_edge(("zone", a), ("zone", b), key=cid, conduit=cid)
+        for a, b, label in observed:
+            self.graph.add_edge(("zone", a), ("zone", b), key=label, conduit=label)
         self.edges_with: dict[str, list[tuple[Any, Any, str]]] = {}  # countermeasure -> the conduit edges it is on
         for u, v, k in self.graph.edges(keys=True):
             for c in self.at_conduit.get(k, []):
@@ -168,15 +172,20 @@ def describe(hops: list[Hop]) -> str:
 
 
 def targets(plant: Plant) -> list[str]:
-    """Assets of high criticality and every asset of a safety zone."""
+    """Assets of high criticality (or the policy's `target_criticality`), every asset of a safety zone, and
+    the policy's own `targets`."""
+    policy = plant.risk.depth if plant.risk else None
+    order = ("low", "medium", "high")
+    floor = order.index(policy.target_criticality if policy else "high")
+    extra = set(policy.targets) if policy else set()
     return sorted(aid for aid, a in plant.assets.items()
-                  if a.criticality == "high" or plant.zones[a.zone].kind == "safety")
+                  if order.index(a.criticality) >= floor or plant.zones[a.zone].kind == "safety" or aid in extra)
 
 
-def depths(plant: Plant, sl_targets: dict[str, list[int]]) -> list[TargetDepth]:
+def depths(plant: Plant, sl_targets: dict[str, list[int]], graph: AttackGraph | None = None) -> list[TargetDepth]:
     """Depth of every target against the plant's policy (`risk.depth`), given each zone's SL-T: one
     shortest-path tree per entry point, then each target reads its zone's distance."""
-    graph = AttackGraph(plant)
+    graph = graph or AttackGraph(plant)
     policy = plant.risk.depth if plant.risk else None
     high_sl, layers_high, layers = (policy.high_sl, policy.layers_high, policy.layers) if policy else (3, 2, 1)
     trees = {e: nx.single_source_dijkstra(graph.graph, ("zone", e), weight=graph._weight) for e in graph.entries}
@@ -193,10 +202,10 @@ def depths(plant: Plant, sl_targets: dict[str, list[int]]) -> list[TargetDepth]:
     return out
 
 
-def prove_compensations(plant: Plant) -> list[CompensationProof]:
+def prove_compensations(plant: Plant, graph: AttackGraph | None = None) -> list[CompensationProof]:
     """A compensation is proven when every path from every entry point to its asset meets one of its
     countermeasures; otherwise the bypass is a path that meets none."""
-    graph = AttackGraph(plant)
+    graph = graph or AttackGraph(plant)
     out = []
     for comp in plant.compensations:
         if comp.asset not in plant.assets:
@@ -250,6 +259,7 @@ class PathsResult:
     entries: list[str]
     single_points: dict[str, list[str]] = field(default_factory=dict)
     harden: list[str] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)  # finding id -> status, from the tracking file
 
     def findings(self) -> list[dict[str, Any]]:
         """Stable-id findings: targets below policy and unproven compensations."""
@@ -273,11 +283,13 @@ class PathsResult:
     def as_dict(self) -> dict[str, Any]:
         return {"entries": self.entries, "targets": [t.as_dict() for t in self.targets],
                 "compensations": [c.as_dict() for c in self.compensations], "single_points": self.single_points,
-                "conduits_to_harden": self.harden, "findings": self.findings()}
+                "conduits_to_harden": self.harden,
+                "findings": [{**f, "status": self.statuses.get(f["id"], "open")} for f in self.findings()]}
 
 
-def analyse(plant: Plant, sl_targets: dict[str, list[int]]) -> PathsResult:
-    graph = AttackGraph(plant)
-    found = depths(plant, sl_targets)
-    return PathsResult(found, prove_compensations(plant), graph.entries, single_points(graph, found),
+def analyse(plant: Plant, sl_targets: dict[str, list[int]],
+            observed: list[tuple[str, str, str]] = ()) -> PathsResult:
+    graph = AttackGraph(plant, observed)
+    found = depths(plant, sl_targets, graph)
+    return PathsResult(found, prove_compensations(plant, graph), graph.entries, single_points(graph, found),
                        conduits_to_harden(graph, found))

@@ -32,18 +32,24 @@ class TrackingResult:
         return {k: (str(v) if k == "date" else v) for k, v in e.model_dump().items() if v is not None and k != "id"}
 
 
-TRAFFIC_PREFIX = "traffic:"  # verdict ids of `zonewarden traffic`; the same tracking file holds both kinds
+# The one tracking file holds the findings of several commands; an entry is matched, and reported stale,
+# only among its own command's ids (an assessment entry is not stale because a capture lacks its gap).
+FAMILIES = {"traffic": ("traffic:",), "paths": ("depth:", "single-point:", "compensation-path:")}
+
+
+def family(finding_id: str) -> str:
+    return next((name for name, prefixes in FAMILIES.items() if finding_id.startswith(prefixes)), "assess")
 
 
 def apply_tracking(tracking: Tracking | None, finding_ids: list[str], file: str | None = None,
-                   traffic: bool = False) -> TrackingResult:
-    """`traffic`: the ids are traffic verdicts; entries are stale only among their own kind (an assessment
-    entry is not stale because a capture lacks its gap, nor a verdict's because the assessment lacks it)."""
+                   traffic: bool = False, kind: str | None = None) -> TrackingResult:
+    """`kind` (or `traffic=True`): whose ids these are: `assess` (default), `traffic` or `paths`."""
+    kind = kind or ("traffic" if traffic else "assess")
     result = TrackingResult(file)
     if tracking is None:
         return result
     tracking = Tracking.model_validate({"zonewarden-tracking": 1, "entries": [
-        e for e in tracking.entries if e.id.startswith(TRAFFIC_PREFIX) == traffic]})
+        e for e in tracking.entries if family(e.id) == kind]})
     exact: dict[str, TrackEntry] = {}
     patterns: list[TrackEntry] = []
     seen: set[str] = set()

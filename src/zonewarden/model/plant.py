@@ -300,6 +300,9 @@ class DepthPolicy(Strict):
     layers_high: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=10)] = 2
     layers: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=10)] = Field(
         1, description="Layers every other target needs.")
+    target_criticality: Literal[V.CRITICALITY] = Field(  # type: ignore[valid-type]
+        "high", description="Assets of this criticality or above are targets (with every safety zone's assets).")
+    targets: list[Id] = Field([], description="Further assets to treat as targets.")
 
 
 class Risk(Strict):
