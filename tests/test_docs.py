@@ -87,7 +87,8 @@ def test_readme_python_example_runs(capsys):
     assert "{3 3 3 2 3 2 2}" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("doc", ["model.md", "cli.md", "checks.md", "catalogs.md", "assessment.md", "traffic.md"])
+@pytest.mark.parametrize("doc", ["model.md", "cli.md", "checks.md", "catalogs.md", "assessment.md", "traffic.md",
+                                 "paths.md"])
 def test_docs_exist_and_are_linked_from_the_readme(doc):
     assert (DOCS / doc).exists()
     assert f"docs/{doc}" in (ROOT / "README.md").read_text() or doc == "cli.md"
