@@ -161,3 +161,7 @@ def test_ipv6_hosts_get_distinct_ids_in_a_draft():
 
     assert host_id("fd00::1:10") != host_id("fd00:1::10")
     assert host_id("10.31.1.10") == "host-10-31-1-10"
+
+
+def test_an_ipv4_mapped_address_is_the_ipv4_asset(plant_file, tmp_path):
+    assert judge(plant_file, tmp_path, "1,::ffff:10.2.0.5,10.1.0.10,40000,502,tcp,modbus,fc3=1,10,600\n") == set()

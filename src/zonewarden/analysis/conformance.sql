@@ -3,7 +3,7 @@
 -- Inputs (analysis/policy.py builds them; names and columns are this file's contract):
 --   flows(first_seen, last_seen, src, dst, sport, dport, l4, app, ops MAP(TEXT, BIGINT), packets, ...)
 --   addresses(address, key BLOB, special BOOL)      every distinct flow address, 16-byte key
---   hosts(address, asset, zone, type)               the plant's asset addresses
+--   hosts(address, key BLOB, asset, zone, type)     the plant's asset addresses
 --   networks(zone, lo BLOB, hi BLOB, prefix INT)    zone networks as key ranges
 --   zones(zone, level DOUBLE, trust, internal)
 --   conduits(conduit, za, zb)                       za < zb
@@ -22,7 +22,7 @@ located AS (
            COALESCE(h.zone, (SELECT n.zone FROM networks n WHERE a.key BETWEEN n.lo AND n.hi
                              ORDER BY n.prefix DESC, n.zone LIMIT 1)) AS zone
     FROM addresses a
-    LEFT JOIN hosts h ON h.address = a.address
+    LEFT JOIN hosts h ON h.key = a.key  -- by key: ::ffff:10.1.0.10 is the asset at 10.1.0.10
     WHERE a.key IS NOT NULL
 ),
 -- flows that share endpoints, service and application are judged once: the judging depends on nothing else

@@ -78,10 +78,11 @@ def rule_id(scope: str, rule: FlowRule, port: int | None) -> str:
 
 
 def compile_policy(plant: Plant) -> Policy:
-    hosts: dict[str, list] = {"address": [], "asset": [], "zone": [], "type": []}
+    hosts: dict[str, list] = {"address": [], "key": [], "asset": [], "zone": [], "type": []}
     for aid, asset in plant.assets.items():
         for addr in asset.addresses:
             hosts["address"].append(str(addr))
+            hosts["key"].append(address_key(str(addr))[0])
             hosts["asset"].append(aid)
             hosts["zone"].append(asset.zone)
             hosts["type"].append(asset.type)
@@ -142,8 +143,8 @@ def compile_policy(plant: Plant) -> Policy:
         classes["class"].append("unknown")
     string, blob = pa.string(), pa.binary()
     return Policy(
-        hosts=pa.table(hosts, schema=pa.schema([("address", string), ("asset", string), ("zone", string),
-                                                ("type", string)])),
+        hosts=pa.table(hosts, schema=pa.schema([("address", string), ("key", blob), ("asset", string),
+                                                ("zone", string), ("type", string)])),
         networks=pa.table(networks, schema=pa.schema([("zone", string), ("lo", blob), ("hi", blob),
                                                       ("prefix", pa.int32())])),
         zones=pa.table(zones, schema=pa.schema([("zone", string), ("level", pa.float64()), ("trust", string),
