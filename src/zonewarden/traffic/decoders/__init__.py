@@ -71,7 +71,3 @@ from . import bacnet, dnp3, enip, iec104, modbus, opcua, s7comm  # noqa: E402,F4
 OP_CLASSES: dict[str, dict[str, str]] = {
     app: getattr(sys.modules[cls.__module__], "OP_CLASSES", {}) for app, cls in DECODERS.items()}
 
-
-def op_class(app: str | None, op: str) -> str | None:
-    """The class of one operation of one application, or None when it has none (e.g. `ack`)."""
-    return OP_CLASSES.get(app or "", {}).get(op)
