@@ -201,7 +201,7 @@ def assess(
     edition: Annotated[str, typer.Option(help="3-3 reading: 2013+COR1:2014 (default) or 2013.")] = DEFAULT_EDITION,
     as_of: Annotated[str | None, typer.Option(help="Assess as of this date, YYYY-MM-DD (default today): "
                                               "compensations past their review date do not count.")] = None,
-) -> None:
+):
     """SL-T from risk, SL-C of components, SL-A of zones and conduits, and every gap with who must act."""
     try:
         catalog = load_catalog().with_edition(edition)
@@ -230,6 +230,7 @@ def assess(
             print_summary(out, result)
     if fail_on is not Severity.never and result.open_at_or_above(fail_on.value):
         raise typer.Exit(1)
+    return result  # for `demo`, which shows the command and then reads its result
 
 
 track_app = typer.Typer(help="The tracking file: statuses of findings that survive re-runs.", no_args_is_help=True)
@@ -338,7 +339,7 @@ def traffic(
     fail_on: Annotated[Severity, typer.Option(help="Lowest severity of an open verdict that makes the exit status 1.")]
     = Severity.never,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON or SARIF to this file.")] = None,
-) -> None:
+):
     """Judge observed traffic against the plant's zones, conduits and flow rules."""
     from .analysis.conformance import KINDS, conformance
     from .analysis.tracking import apply_tracking
@@ -369,6 +370,7 @@ def traffic(
             v.status not in CLOSED and severity_rank(v.severity) >= severity_rank(fail_on.value)
             for v in result.verdicts):
         raise typer.Exit(1)
+    return result  # for `demo`
 
 
 @app.command()
@@ -528,25 +530,15 @@ def paths(
 @app.command()
 def demo() -> None:
     """Check, assess and judge the traffic of the bundled example plant, then say where to look first."""
-    from .analysis.conformance import conformance
-    from .analysis.tracking import apply_tracking
-    from .traffic.sources import read_traffic
-
     with resources.as_file(resources.files("zonewarden") / "examples" / EXAMPLE) as root:
         shown = Path(os.path.relpath(root)) if not os.path.relpath(root).startswith("..") else root
         capture = shown / "traffic.pcap"
         out.rule(f"1. zonewarden check {shown}")
         check(shown)
         out.rule(f"2. zonewarden assess {shown}")
-        assess(shown)
+        result = assess(shown)
         out.rule(f"3. zonewarden traffic {shown} {capture}")
-        traffic(shown, [capture])
-        plant = _load_checked(shown)
-        tracking_doc = _load_tracking(shown, None)[0]
-        result = run_assessment(plant, tracking_doc)
-        found = conformance(plant, read_traffic([capture]).table).verdicts
-        applied = apply_tracking(tracking_doc, [v.id for v in found], traffic=True)
-        verdicts = [v for v in found if applied.status(v.id) == "open"]  # point at what is still to do
+        verdicts = [v for v in traffic(shown, [capture]).verdicts if v.status == "open"]  # what is still to do
     out.rule("Where to look first")
     worst = [v for v in verdicts if v.severity == "critical"] or [v for v in verdicts if v.severity == "high"]
     zone_gaps: dict[str, int] = {}
