@@ -78,6 +78,11 @@ class Flow:
     dst_mac: bytes | None = None
 
     @property
+    def app_name(self) -> str | None:
+        """The application as the flow table names it: unknown TCP and UDP traffic is `tcp` or `udp`."""
+        return self.app or (self.l4 if self.l4 in ("tcp", "udp") else None)
+
+    @property
     def packets(self) -> int:
         return self.packets_fwd + self.packets_rev
 
@@ -85,7 +90,7 @@ class Flow:
         return {
             "first_seen": _iso(self.first_ns), "last_seen": _iso(self.last_ns),
             "src": address(self.src), "dst": address(self.dst), "sport": self.sport, "dport": self.dport,
-            "l4": self.l4, "app": self.app or (self.l4 if self.l4 in ("tcp", "udp") else None), "ops": self.ops,
+            "l4": self.l4, "app": self.app_name, "ops": self.ops,
             "packets": self.packets, "bytes": self.bytes_fwd + self.bytes_rev,
             "packets_fwd": self.packets_fwd, "packets_rev": self.packets_rev,
             "bytes_fwd": self.bytes_fwd, "bytes_rev": self.bytes_rev,

@@ -45,7 +45,7 @@ def flows_to_arrow(flows: Iterable[Flow]) -> pa.Table:
         cols["sport"].append(f.sport)
         cols["dport"].append(f.dport)
         cols["l4"].append(f.l4)
-        cols["app"].append(f.app or (f.l4 if f.l4 in ("tcp", "udp") else None))
+        cols["app"].append(f.app_name)
         cols["ops"].append(list(f.ops.items()))
         cols["packets"].append(f.packets_fwd + f.packets_rev)
         cols["bytes"].append(f.bytes_fwd + f.bytes_rev)
