@@ -527,6 +527,59 @@ def paths(
                   highlight=False)
 
 
+def _review(plant: Path, tracking: Path | None, traffic: list[Path] | None, as_of: str | None):
+    """Load, assess, analyse paths and (when given) judge traffic: what `report` and `crs` show."""
+    from .analysis.review import review
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of {as_of!r}: expected a date such as 2026-11-22")
+    p = _load_checked(plant)
+    doc, tpath = _load_tracking(plant, tracking)
+    flows = None
+    if traffic:
+        read = _read_inputs(traffic)
+        _report_read(read)
+        flows = read.table
+    return review(p, doc, tracking_file=tpath, flows=flows, traffic_inputs=[str(t) for t in traffic or []],
+                  as_of=day)
+
+
+def _document_format(output: Path, allowed: tuple[str, ...]) -> str:
+    fmt = output.suffix.lower().lstrip(".")
+    if fmt not in allowed:
+        fail(f"-o {output}: the file name must end in {', '.join('.' + f for f in allowed)} (it chooses the format)")
+    return fmt
+
+
+def _write_document(output: Path, data: str | bytes) -> None:
+    try:
+        write_atomic(output, data)
+    except OSError as e:
+        fail(f"cannot write {output}: {e.strerror or e}")
+    err.print(f"wrote {output}")
+
+
+@app.command()
+def report(
+    plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="FILE.html, FILE.pdf or FILE.xlsx.")],
+    traffic: Annotated[list[Path] | None, typer.Option(help="Captures or flow files whose verdicts the report "
+                                                       "includes (repeat for several).")] = None,
+    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
+    = None,
+    as_of: Annotated[str | None, typer.Option(help="Assess as of this date, YYYY-MM-DD (default today).")] = None,
+) -> None:
+    """The assessment report: one self-contained HTML file, the same as PDF, or an XLSX workbook of registers."""
+    from .render.report import FORMATS, report_html, report_pdf, report_xlsx
+
+    fmt = _document_format(output, FORMATS)
+    r = _review(plant, tracking, traffic, as_of)
+    render = {"html": report_html, "pdf": report_pdf, "xlsx": report_xlsx}[fmt]
+    _write_document(output, render(r))
+
+
 @app.command()
 def demo() -> None:
     """Check, assess and judge the traffic of the bundled example plant, then say where to look first."""

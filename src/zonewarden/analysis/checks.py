@@ -173,8 +173,14 @@ def _references(c: _Ctx) -> Iterator[Finding]:
             yield c.f("dangling-ref", f"{dotted_path(path)}: no {kind} {value!r} is defined", *path)
 
     yield from ref("role", p.roles, p.plant.owner, "plant", "owner")
+    policies = p.crs.policies if p.crs else {}
+    if p.crs:
+        for i, s in enumerate(p.crs.approvals):
+            yield from ref("role", p.roles, s.role, "crs", "approvals", i, "role")
     for zid, z in p.zones.items():
         yield from ref("role", p.roles, z.owner, "zones", zid, "owner")
+        for i, pid in enumerate(z.policies):
+            yield from ref("policy (crs.policies)", policies, pid, "zones", zid, "policies", i)
     for cid, cd in p.conduits.items():
         for i, zid in enumerate(cd.zones):
             if zid not in p.zones:
@@ -184,6 +190,8 @@ def _references(c: _Ctx) -> Iterator[Finding]:
             yield c.f("conduit-self", f"conduit {cid!r} joins zone {cd.zones[0]!r} to itself", "conduits",
                       cid, "zones")
         yield from ref("role", p.roles, cd.owner, "conduits", cid, "owner")
+        for i, pid in enumerate(cd.policies):
+            yield from ref("policy (crs.policies)", policies, pid, "conduits", cid, "policies", i)
         for i, mid in enumerate(cd.countermeasures):
             yield from ref("countermeasure", p.countermeasures, mid, "conduits", cid, "countermeasures", i)
             cm = p.countermeasures.get(mid)

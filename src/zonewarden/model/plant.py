@@ -156,7 +156,17 @@ class FlowRule(Strict):
         return [self.port] if isinstance(self.port, int) else list(self.port)
 
 
-class Zone(Strict):
+class Characteristics(Strict):
+    """What a CRS says of a zone or conduit beyond its members (62443-3-2 ZCR 6.4); all optional."""
+
+    physical: str | None = Field(None, description="Physical boundary: rooms, cabinets, cable routes.")
+    safety: StrictBool | None = Field(None, description="Holds safety-related assets (default: kind safety).")
+    policies: list[Id] = Field([], description="Ids of crs.policies that apply here.")
+    assumptions: list[str] = Field([], description="Assumptions the security of this zone or conduit rests on.")
+    dependencies: list[str] = Field([], description="What it depends on outside itself (time, DNS, vendor).")
+
+
+class Zone(Characteristics):
     name: str
     description: str | None = None
     level: Annotated[float, BeforeValidator(_reject_bool), Field(ge=0, le=5, multiple_of=0.5)] = Field(
@@ -171,7 +181,7 @@ class Zone(Strict):
     flows: list[FlowRule] = Field([], description="Flows allowed inside the zone when internal is deny.")
 
 
-class Conduit(Strict):
+class Conduit(Characteristics):
     name: str | None = None
     description: str | None = None
     zones: list[Id] = Field(description="The two zones the conduit joins.", min_length=2, max_length=2)
@@ -318,6 +328,37 @@ class Risk(Strict):
     depth: DepthPolicy = Field(DepthPolicy(), description="Defense-in-depth policy for attack paths.")
 
 
+class Policy(Strict):
+    title: str
+    reference: str | None = Field(None, description="Document and version, e.g. 'OT-POL-03 v2.1'.")
+
+
+class Regulation(Strict):
+    title: str
+    reference: str | None = None
+    applies: str | None = Field(None, description="What it asks of this plant, in a line.")
+
+
+class Signatory(Strict):
+    role: Id = Field(description="Role id (the asset owner approves; integrators and others may sign too).")
+    person: str | None = None
+    date: dt.date | None = None
+
+
+class CRS(Strict):
+    """The parts of a Cybersecurity Requirements Specification (62443-3-2 ZCR 6) that the rest of the
+    plant does not already hold; `zonewarden crs` fills everything else from zones, conduits and risk."""
+
+    version: str | None = Field(None, description="Document version shown on the CRS, e.g. '1.2'.")
+    perimeter: str | None = Field(None, description="Where the SUC ends (ZCR 1.1).")
+    access_points: list[str] = Field([], description="Ways into the SUC from outside it (ZCR 1.1).")
+    environment: list[str] = Field([], description="Operating environment assumptions (ZCR 6.5).")
+    threats: list[str] = Field([], description="Threat environment beyond the risk scenarios (ZCR 6.6).")
+    policies: dict[Id, Policy] = Field({}, description="Organisational security policies (ZCR 6.7).")
+    regulations: dict[Id, Regulation] = Field({}, description="Regulatory requirements (ZCR 6.9).")
+    approvals: list[Signatory] = Field([], description="Who signs the CRS (ZCR 7.1); the asset owner always.")
+
+
 class Plant(Strict):
     zonewarden: Literal[1] = Field(description="Format version of the plant file.")
     include: list[str] = Field([], description="Further plant files or folders, relative to this file.")
@@ -329,6 +370,7 @@ class Plant(Strict):
     countermeasures: dict[Id, Countermeasure] = {}
     compensations: list[Compensation] = []
     risk: Risk | None = None
+    crs: CRS | None = Field(None, description="CRS content the rest of the plant does not hold (62443-3-2 ZCR 6).")
 
     _sources: Any = PrivateAttr(None)  # model.source.SourceMap: positions for findings
 
