@@ -581,6 +581,26 @@ def report(
 
 
 @app.command()
+def crs(
+    plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="FILE.html, FILE.pdf or FILE.md.")],
+    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
+    = None,
+    as_of: Annotated[str | None, typer.Option(help="Assess as of this date, YYYY-MM-DD (default today).")] = None,
+) -> None:
+    """The Cybersecurity Requirements Specification (62443-3-2 ZCR 6.1-6.9) with the approval block of ZCR 7."""
+    from .render.crs import FORMATS, crs_html, crs_markdown, crs_pdf, missing_fields
+
+    fmt = _document_format(output, FORMATS)
+    r = _review(plant, tracking, None, as_of)
+    render = {"html": crs_html, "pdf": crs_pdf, "md": crs_markdown}[fmt]
+    _write_document(output, render(r))
+    if gaps := missing_fields(r):
+        err.print(f"{len(gaps)} field(s) of the CRS are not recorded in the plant yet: {', '.join(gaps[:8])}"
+                  + (" ..." if len(gaps) > 8 else ""), highlight=False, soft_wrap=True)
+
+
+@app.command()
 def demo() -> None:
     """Check, assess and judge the traffic of the bundled example plant, then say where to look first."""
     with resources.as_file(resources.files("zonewarden") / "examples" / EXAMPLE) as root:

@@ -22,7 +22,8 @@ from xml.sax.saxutils import escape, quoteattr
 from ..analysis.assess import Assessment
 from ..analysis.gaps import Gap
 from ..model.plant import Plant
-from ..model.sl import FRS, SLVector
+from ..model.sl import SLVector
+from ..model.source import paused_gc
 
 FONT = "DejaVu Sans, Arial, sans-serif"
 MONO = "DejaVu Sans Mono, Menlo, Consolas, monospace"
@@ -139,11 +140,14 @@ def conduit_protocols(plant: Plant, cid: str) -> list[str]:
     return list(seen)
 
 
-def conduit_countermeasures(plant: Plant, cid: str) -> list[str]:
-    """The conduit's own list, then any countermeasure placed on it that the list forgot."""
-    listed = [c for c in plant.conduits[cid].countermeasures if c in plant.countermeasures]
-    placed = sorted(k for k, c in plant.countermeasures.items() if c.at.conduit == cid and k not in listed)
-    return listed + placed
+def conduit_countermeasures(plant: Plant) -> dict[str, list[str]]:
+    """Per conduit, its own list, then any countermeasure placed on it that the list forgot."""
+    out = {cid: [c for c in con.countermeasures if c in plant.countermeasures] for cid, con in plant.conduits.items()}
+    for k in sorted(plant.countermeasures):
+        cid = plant.countermeasures[k].at.conduit
+        if cid in out and k not in out[cid]:
+            out[cid].append(k)
+    return out
 
 
 # -- layout ------------------------------------------------------------------------------------
@@ -202,7 +206,7 @@ def order_zones(plant: Plant, levels: list[float], sweeps: int = 8) -> dict[floa
     for sweep in range(sweeps):
         for lv in levels if sweep % 2 == 0 else levels[::-1]:
             key = {z: sum(pos[n] for n in nbrs[z]) / len(nbrs[z]) if nbrs[z] else pos[z] for z in bands[lv]}
-            bands[lv].sort(key=lambda z: (key[z], z))  # noqa: B023 - used at once
+            bands[lv].sort(key=lambda z: (key[z], z))
             pos.update({z: (i + 0.5) / len(bands[lv]) for i, z in enumerate(bands[lv])})
     return bands
 
@@ -243,9 +247,13 @@ class Layout:
                   + sum(self.sizes[z][0] for z in row.zones) for r, row in enumerate(self.rows)]
         self.inner = max(widths, default=0.0)
         for r, row in enumerate(self.rows):
-            x = MARGIN + LABEL_W + (self.inner - widths[r]) / 2
-            for g in range(len(row.zones) + 1):
-                gw = self.gap_width(use, r, g)
+            # detailed rows are centred; compact rows spread over the width, so that zones at the same
+            # relative place of their bands (the order puts linked zones there) stand above one another
+            spare = self.inner - widths[r]
+            n = len(row.zones)
+            x = MARGIN + LABEL_W + (spare / (2 * n) if self.m.compact else spare / 2)
+            for g in range(n + 1):
+                gw = self.gap_width(use, r, g) + (spare / n if self.m.compact and 0 < g < n else 0)
                 self.gaps[r, g] = (x, x + gw)
                 x += gw
                 if g < len(row.zones):
@@ -277,7 +285,7 @@ class Layout:
                 mids = [(self.gaps[r, g][0] + self.gaps[r, g][1]) / 2 for g in range(n)]
                 near = bisect.bisect_left(mids, want)
                 g = min(range(max(0, near - 3), min(n, near + 3)),
-                        key=lambda g: (abs(mids[g] - want) + penalty * use[r, g], g))  # noqa: B023
+                        key=lambda g: (abs(mids[g] - want) + penalty * use[r, g], g))
                 use[r, g] += 1
                 route.corridors.append((r, g))
             self.routes.append(route)
@@ -318,7 +326,7 @@ class Layout:
             ra = self.row_of[rt.upper]
             channels = [ra] if self.row_of[rt.lower] == ra else list(range(ra + 1, self.row_of[rt.lower] + 1))
             rt.hsegs = [(c, xs[k], xs[k + 1]) for k, c in enumerate(channels)]
-            rt.label_seg = max(range(len(rt.hsegs)), key=lambda k: (abs(rt.hsegs[k][2] - rt.hsegs[k][1]), -k))  # noqa: B023
+            rt.label_seg = max(range(len(rt.hsegs)), key=lambda k: (abs(rt.hsegs[k][2] - rt.hsegs[k][1]), -k))
 
     def assign_tracks(self) -> None:
         """Tracks per channel: segments whose spans overlap never share one; a label reserves its width."""
@@ -386,7 +394,7 @@ class Layout:
             near = [v for v in verticals if v[1] < y + PILL_H / 2 and v[2] > y - PILL_H / 2]
             cands = [mid + d for d in range(-int(hi - lo), int(hi - lo) + 1, 4)
                      if lo + pw / 2 + 6 <= mid + d <= hi - pw / 2 - 6] or [mid]
-            best = min(cands, key=lambda cx: (sum(abs(v[0] - cx) < pw / 2 + 3 for v in near), abs(cx - mid)))  # noqa: B023
+            best = min(cands, key=lambda cx: (sum(abs(v[0] - cx) < pw / 2 + 3 for v in near), abs(cx - mid)))
             self.label_at[rt.cid] = (best, y)
 
 
@@ -537,7 +545,7 @@ def zone_views(plant: Plant, assessment: Assessment, max_assets: int) -> dict[st
         zone, res = plant.zones[zid], results.get(zid)
         gaps = res.gaps if res else None
         target, achieved = (res.sl_target, res.sl_achieved) if res else (None, None)
-        aids = sorted(by_zone[zid], key=lambda a: (plant.assets[a].criticality != "high", not plant.assets[a].legacy, a))
+        aids = sorted(by_zone[zid], key=lambda a: (plant.assets[a].criticality != "high", not plant.assets[a].legacy))
         shown = []
         for aid in aids[:max_assets]:
             a = plant.assets[aid]
@@ -634,13 +642,14 @@ class ConduitView:
 
 def conduit_views(plant: Plant, assessment: Assessment) -> dict[str, ConduitView]:
     results = {c.id: c for c in assessment.conduits}
+    on_conduit = conduit_countermeasures(plant)
     views = {}
     for cid in sorted(plant.conduits):
         con, res = plant.conduits[cid], results.get(cid)
         gaps = res.gaps if res else None
         protos = conduit_protocols(plant, cid)
         cms = []
-        for k in conduit_countermeasures(plant, cid):
+        for k in on_conduit[cid]:
             cm = plant.countermeasures[k]
             cms.append((k, GLYPH_OF_KIND.get(cm.kind, "other"), cm.status,
                         f"{k}{' — ' + cm.name if cm.name else ''}\n{cm.kind}, {cm.status}"))
@@ -764,6 +773,11 @@ def zone_diagram(plant: Plant, assessment: Assessment, *, max_assets: int = 8, c
     conduits routed around the boxes with their protocols and countermeasures; above `compact_over`
     zones, tiles without asset lists and bands wrapped into parts so the picture stays landscape.
     """
+    with paused_gc():  # tens of thousands of small tuples; a GC pass would re-scan the whole loaded plant
+        return _zone_diagram(plant, assessment, max_assets, compact_over)
+
+
+def _zone_diagram(plant: Plant, assessment: Assessment, max_assets: int, compact_over: int) -> str:
     compact = len(plant.zones) > compact_over
     m = COMPACT if compact else DETAILED
     zviews = zone_views(plant, assessment, max_assets)

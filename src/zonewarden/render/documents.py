@@ -34,7 +34,8 @@ def fingerprint(plant: Plant) -> str:
 
 @cache
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("zonewarden", "render/templates"), autoescape=select_autoescape(["j2"]),
+    env = Environment(loader=PackageLoader("zonewarden", "render/templates"),
+                      autoescape=select_autoescape(["html.j2"], default_for_string=False),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["sl"] = sl
     env.globals["role_title"] = lambda k: ROLE_TITLES.get(k, k)
@@ -93,7 +94,9 @@ def zone_sheets(r: Review) -> list[dict[str, Any]]:
                          for pid in z.policies],
             "assumptions": z.assumptions, "dependencies": z.dependencies,
             "gaps": res.gaps, "open_gaps": open_count(res.gaps), "status": _severity_class(res.gaps),
-            "requirements": [s for s in res.states.values() if s.level <= res.sl_target[s.fr]],
+            "requirements": [{"requirement": s.requirement, "title": r.catalog.get(s.requirement).title, "fr": s.fr,
+                              "level": s.level, "satisfied": s.satisfied, "why": s.why()}
+                             for s in res.states.values() if s.level <= res.sl_target[s.fr]],
             "scenarios": res.scenarios,
         })
     return sheets
