@@ -601,6 +601,84 @@ def crs(
 
 
 @app.command()
+def procure(
+    plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
+    zone: Annotated[str | None, typer.Option(help="The zone the new component joins: its SL-T sets the level.")]
+    = None,
+    type: Annotated[str | None, typer.Option("--type", help="Component type: embedded_device, host_device, "
+                                             "network_device or software_application (or EDR, HDR, NDR, SAR).")]
+    = None,
+    maturity: Annotated[int | None, typer.Option(min=1, max=4, help="62443-4-1 maturity level to ask (default: "
+                                                 "3 when SL-T reaches 3 on some FR, else 2).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="FILE.md, FILE.xlsx (the supplier response "
+                                                "workbook) or FILE.json; default Markdown on stdout.")] = None,
+    import_: Annotated[Path | None, typer.Option("--import", help="A filled response workbook to read back into "
+                                                 "--asset's capability `meets:` list.")] = None,
+    asset: Annotated[str | None, typer.Option(help="With --import: the asset the answers are for.")] = None,
+) -> None:
+    """Procurement requirements for a new component of a zone (62443-4-2 at the zone's SL-T, 4-1 maturity, the
+    certificates that show them) and the supplier response workbook; or, with --import, read a filled one back."""
+    from .analysis.procurement import procurement
+    from .render.procurement import FORMATS, pack_markdown, pack_xlsx
+
+    catalog = load_catalog()
+    p = _load_checked(plant)
+    if import_ is not None:
+        _import_response(plant, p, catalog, import_, asset)
+        return
+    if zone is None or type is None:
+        fail("procure needs --zone and --type (or --import RESPONSE.xlsx --asset ASSET)")
+    if zone not in p.zones:
+        fail(f"--zone {zone!r}: no such zone; zones: {', '.join(p.zones)}")
+    ctype = _parse_type(type)
+    fmt = _document_format(output, FORMATS) if output is not None else "md"
+    pack = procurement(run_assessment(p, catalog=catalog), catalog, zone, ctype, maturity)
+    if fmt == "xlsx":
+        _write_document(output, pack_xlsx(pack))
+    elif fmt == "json":
+        emit(to_json(pack.as_dict()), output)
+    else:
+        emit(pack_markdown(pack), output)
+
+
+def _import_response(plant_path: Path, p, catalog, workbook: Path, asset: str | None) -> None:
+    """Write the `meets` answers of a response workbook into the asset; report every row that was not used."""
+    from .render.plant_edit import update_asset_meets
+    from .render.procurement import ResponseUnreadable, read_response
+
+    if asset is None:
+        fail("--import needs --asset: the asset whose capability the workbook answers for")
+    if asset not in p.assets:
+        fail(f"--asset {asset!r}: no such asset")
+    if not workbook.is_file():
+        fail(f"--import {workbook}: no such file")
+    try:
+        response = read_response(workbook, catalog, p.assets[asset].type)
+    except ResponseUnreadable as e:
+        fail(str(e))
+    for problem in response.problems:
+        err.print(f"[yellow]skipped[/] {problem}", highlight=False, soft_wrap=True)
+    meets = [r for r, (resp, _) in response.answers.items() if resp == "meets"]
+    other = [r for r, (resp, _) in response.answers.items() if resp != "meets"]
+    loc = p._sources.locate(("assets", asset), key=True) if p._sources is not None else None
+    if loc is None:
+        fail(f"cannot find the file that defines asset {asset!r} in {plant_path}")
+    try:
+        added, removed = update_asset_meets(Path(loc.file), asset, meets, other)
+    except OSError as e:
+        fail(f"cannot write {loc.file}: {e.strerror or e}")
+    partly = sum(1 for resp, _ in response.answers.values() if resp == "partly")
+    out.print(f"{workbook.name}: {response.rows} rows, {len(meets)} meets, {partly} partly, "
+              f"{len(other) - partly} no, {len(response.problems)} skipped", highlight=False)
+    out.print(f"{loc.file}: assets.{asset}.capability.meets: {len(added)} added"
+              + (f" ({', '.join(added)})" if 0 < len(added) <= 10 else "")
+              + f", {len(removed)} removed" + (f" ({', '.join(removed)})" if removed else ""), highlight=False,
+              soft_wrap=True)
+    if response.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo() -> None:
     """Check, assess and judge the traffic of the bundled example plant, then say where to look first."""
     with resources.as_file(resources.files("zonewarden") / "examples" / EXAMPLE) as root:

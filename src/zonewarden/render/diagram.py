@@ -47,7 +47,7 @@ GLYPH_OF_KIND = {
 GLYPH_TEXT = {"filter": "firewall or ACL", "oneway": "data diode / unidirectional gateway",
               "monitor": "IDS / monitoring", "access": "jump host / remote access gateway",
               "crypto": "VPN / encryption", "other": "other countermeasure"}
-MARGIN, LABEL_W, TITLE_H, RATIO = 20.0, 118.0, 52.0, 1.6
+MARGIN, LABEL_W, TITLE_H, RATIO, LEGEND_COL = 20.0, 118.0, 52.0, 1.6, 460.0
 PILL_H, ICON = 26.0, 14.0
 
 
@@ -245,7 +245,7 @@ class Layout:
     def place_columns(self, use: Counter[tuple[int, int]]) -> None:
         widths = [sum(self.gap_width(use, r, g) for g in range(len(row.zones) + 1))
                   + sum(self.sizes[z][0] for z in row.zones) for r, row in enumerate(self.rows)]
-        self.inner = max(widths, default=0.0)
+        self.inner = max([*widths, LEGEND_COL - LABEL_W])  # at least as wide as a legend column
         for r, row in enumerate(self.rows):
             # detailed rows are centred; compact rows spread over the width, so that zones at the same
             # relative place of their bands (the order puts linked zones there) stand above one another
@@ -328,6 +328,11 @@ class Layout:
             rt.hsegs = [(c, xs[k], xs[k + 1]) for k, c in enumerate(channels)]
             rt.label_seg = max(range(len(rt.hsegs)), key=lambda k: (abs(rt.hsegs[k][2] - rt.hsegs[k][1]), -k))
 
+    def label_mid(self, lo: float, hi: float, half: float) -> float:
+        """The middle of a segment, moved inwards when a label there would stick out of the picture."""
+        left = MARGIN + LABEL_W
+        return min(max((lo + hi) / 2, left + half), left + self.inner - half)
+
     def assign_tracks(self) -> None:
         """Tracks per channel: segments whose spans overlap never share one; a label reserves its width."""
         per_channel: dict[int, list[Segment]] = defaultdict(list)
@@ -339,7 +344,8 @@ class Layout:
                 lo, hi = min(x1, x2), max(x1, x2)
                 label = None
                 if not self.m.compact and k == rt.label_seg:
-                    mid, half = (lo + hi) / 2, self.pill_w[rt.cid] / 2 + 3
+                    half = self.pill_w[rt.cid] / 2 + 3
+                    mid = self.label_mid(lo, hi, half)
                     label = (mid - half, mid + half)
                     lo, hi = min(lo, mid - half), max(hi, mid + half)
                 per_channel[c].append(Segment(lo - pad, hi + pad, i, k, x1, x2, same_row, label))
@@ -390,7 +396,7 @@ class Layout:
             c, x1, x2 = rt.hsegs[rt.label_seg]
             y = self.track_y(c, rt.tracks[rt.label_seg])
             lo, hi, pw = min(x1, x2), max(x1, x2), self.pill_w[rt.cid]
-            mid = (lo + hi) / 2
+            mid = self.label_mid(lo, hi, pw / 2 + 3)
             near = [v for v in verticals if v[1] < y + PILL_H / 2 and v[2] > y - PILL_H / 2]
             cands = [mid + d for d in range(-int(hi - lo), int(hi - lo) + 1, 4)
                      if lo + pw / 2 + 6 <= mid + d <= hi - pw / 2 - 6] or [mid]
@@ -750,7 +756,7 @@ def legend_items(compact: bool) -> Iterable[tuple[str, str]]:
 
 def draw_legend(x0: float, y0: float, width: float, compact: bool) -> tuple[str, float]:
     items = list(legend_items(compact))
-    col_w = 420.0
+    col_w = LEGEND_COL
     cols = max(1, int(width // col_w))
     rows = -(-len(items) // cols)
     out = [f'<g class="zw-legend"><text x="{num(x0)}" y="{num(y0 + 12)}" font-size="12" font-weight="bold" '
@@ -797,7 +803,7 @@ def _zone_diagram(plant: Plant, assessment: Assessment, max_assets: int, compact
 
     legend_y = lay.bottom + 24
     legend, legend_h = draw_legend(MARGIN, legend_y, lay.width - 2 * MARGIN, compact)
-    width = max(lay.width, 2 * MARGIN + 420)
+    width = lay.width
     height = legend_y + legend_h + MARGIN
     heading = f"{plant.plant.name} — zones and conduits"
     counts = f"{len(plant.zones)} zones, {len(plant.conduits)} conduits, {len(plant.assets)} assets"
@@ -831,7 +837,7 @@ def landscape_layout(bands: dict[float, list[str]], levels: list[float], sizes: 
         lay = Layout(make_rows(bands, levels, parts), sizes, links, m, pills)
         ratio = lay.width / max(lay.bottom, 1.0)
         tried[parts] = (abs(ratio / RATIO - 1), lay)
-        if ratio <= RATIO * 1.5:
+        if ratio <= RATIO * 1.5 or not bands:
             break
         most = max(len(zs) for zs in bands.values())
         parts = min(most, max(parts + 1, round(parts * (ratio / RATIO) ** 0.5)))
