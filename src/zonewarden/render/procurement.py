@@ -24,10 +24,11 @@ RESPONSE_COL = COLUMNS.index("response")
 
 def pack_markdown(pack: ProcurementPack) -> str:
     type_name = pack.component_type.replace("_", " ")
+    article = "an" if type_name[0] in "aeiou" else "a"
     lines = [f"# Procurement requirements: {type_name} for zone {pack.zone_name} (`{pack.zone}`)", "",
              f"Plant {pack.plant}. The zone's target security level is SL-T `{pack.sl_target}` (FR order IAC UC SI "
              f"DC RDF TRE RA), so the component must reach capability SL-C `{pack.sl_target}`: "
-             f"{len(pack.items)} requirements of IEC 62443-4-2 for {'an' if type_name[0] in 'aeiou' else 'a'} {type_name}.", "",
+             f"{len(pack.items)} requirements of IEC 62443-4-2 for {article} {type_name}.", "",
              "## Component requirements (IEC 62443-4-2)", "",
              "| id | title | FR | from SL | zone already covers it by |", "|---|---|---|---|---|"]
     lines += [f"| {i.id} | {i.title} | {i.fr} | {i.level} | {', '.join(i.covered_by)} |" for i in pack.items]
@@ -76,7 +77,8 @@ def pack_xlsx(pack: ProcurementPack) -> bytes:
                 ws.write(r, c, value, answer if c >= answer_at else None)
         n = max(len(data), 1)
         ws.data_validation(1, answer_at, n, answer_at, {"validate": "list", "source": list(RESPONSES),
-                                                       "input_title": "Response", "input_message": "meets, partly or no"})
+                                                       "input_title": "Response",
+                                                       "input_message": "meets, partly or no"})
         ws.freeze_panes(1, 1)
         ws.autofilter(0, 0, n, len(columns) - 1)
 
