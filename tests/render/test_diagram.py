@@ -7,6 +7,9 @@ apart, conduits orthogonal and never through a box, colours from the open gaps.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import os
 import subprocess
 import sys
 import time
@@ -87,7 +90,7 @@ def check_geometry(plant, root: ET.Element) -> None:
     boxes = {z: box(g) for z, g in zones_of(root).items()}
     by_top = sorted(boxes.items(), key=lambda kv: kv[1][1])
     for i, (za, (xa, ya, wa, ha)) in enumerate(by_top):
-        for zb, (xb, yb, wb, hb) in by_top[i + 1:]:
+        for zb, (xb, yb, wb, _) in by_top[i + 1:]:
             if yb >= ya + ha:
                 break
             assert xa + wa <= xb or xb + wb <= xa, f"boxes {za} and {zb} overlap"
@@ -96,19 +99,13 @@ def check_geometry(plant, root: ET.Element) -> None:
         ends = set(plant.conduits[cid].zones)
         pts = points(group)
         assert len(pts) >= 2
-        for a, b in zip(pts, pts[1:], strict=False):
+        for a, b in itertools.pairwise(pts):
             assert a[0] == b[0] or a[1] == b[1], f"{cid}: diagonal segment {a} -> {b}"
             lo, hi = min(a[1], b[1]), max(a[1], b[1])
             # only boxes whose top lies above the segment's bottom can meet it; those are a prefix of by_top
-            for z, bx in by_top[: _bisect(tops, hi)]:
+            for z, bx in by_top[: bisect.bisect_left(tops, hi)]:
                 if z not in ends and bx[1] + bx[3] > lo:
                     assert not crosses_interior(a, b, bx), f"{cid} passes through zone {z}"
-
-
-def _bisect(values: list[float], x: float) -> int:
-    import bisect
-
-    return bisect.bisect_left(values, x)
 
 
 # -- the example plant ----------------------------------------------------------------------------
@@ -145,8 +142,9 @@ def test_same_bytes_in_a_fresh_interpreter_with_another_hash_seed(example):
             "from zonewarden.model.tracking import load_tracking; from zonewarden.analysis.assess import assess; "
             "from zonewarden.render.diagram import zone_diagram; d = Path(sys.argv[1]); p = load_plant(d); "
             "sys.stdout.write(zone_diagram(p, assess(p, load_tracking(d / 'tracking.yaml')[0])))")
-    out = subprocess.run([sys.executable, "-c", code, str(example_dir())], capture_output=True, text=True,
-                         check=True, env={"PYTHONHASHSEED": "12345", "PATH": ""}).stdout
+    env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONIOENCODING": "utf-8"}
+    out = subprocess.run([sys.executable, "-c", code, str(example_dir())], capture_output=True, encoding="utf-8",
+                         check=True, env=env).stdout
     assert out == svg
 
 
@@ -182,8 +180,21 @@ def test_boxes_apart_and_conduits_orthogonal_around_boxes(example):
     check_geometry(plant, ET.fromstring(svg))
 
 
+def test_conduit_labels_clear_of_one_another_and_of_boxes(example):
+    _, _, svg = example
+    root = ET.fromstring(svg)
+    labels = [tuple(float(r.get(k)) for k in ("x", "y", "width", "height"))
+              for g in root.iter(f"{NS}g") if g.get("class") == "zw-conduit-label" for r in g.findall(f"{NS}rect")]
+    boxes = [box(g) for g in zones_of(root).values()]
+    assert len(labels) == len(conduits_of(root))
+    for i, a in enumerate(labels):
+        for b in labels[i + 1:] + boxes:
+            apart = a[0] + a[2] <= b[0] or b[0] + b[2] <= a[0] or a[1] + a[3] <= b[1] or b[1] + b[3] <= a[1]
+            assert apart, f"label {a} overlaps {b}"
+
+
 def test_colour_follows_open_gaps(example):
-    plant, assessment, svg = example
+    _, assessment, svg = example
     zones = zones_of(ET.fromstring(svg))
     for z in assessment.zones:
         open_sev = {g.severity for g in z.gaps if g.status in ("open", "in-progress")}

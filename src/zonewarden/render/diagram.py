@@ -17,6 +17,7 @@ import heapq
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from xml.sax.saxutils import escape, quoteattr
 
 from ..analysis.assess import Assessment
@@ -237,7 +238,7 @@ class Layout:
         self.assign_lanes_and_ports()
         self.assign_tracks()
         self.place_rows()
-        self.draw_points()
+        self.trace_points()
         if not m.compact:
             self.slide_labels()
 
@@ -293,28 +294,28 @@ class Layout:
 
     def assign_lanes_and_ports(self) -> None:
         """Lanes in each corridor and ports on each box edge, ordered by where the conduit heads."""
-        in_gap: dict[tuple[int, int], list[tuple[float, str, int]]] = defaultdict(list)
+        in_gap: dict[tuple[int, int], list[tuple[float, str, tuple[int, int]]]] = defaultdict(list)
         for i, rt in enumerate(self.routes):
             mid = (self.centre(rt.upper) + self.centre(rt.lower)) / 2
             for k, rg in enumerate(rt.corridors):
-                in_gap[rg].append((mid, rt.cid, i * 10_000 + k))
-        lane_x: dict[int, float] = {}
+                in_gap[rg].append((mid, rt.cid, (i, k)))
+        lane_x: dict[tuple[int, int], float] = {}
         for rg, items in in_gap.items():
             lo, hi = self.gaps[rg]
             items.sort()
             start = (lo + hi) / 2 - (len(items) - 1) * self.m.lane / 2
             for k, (_, _, key) in enumerate(items):
                 lane_x[key] = start + k * self.m.lane
-        ports: dict[tuple[str, str], list[tuple[float, str, int]]] = defaultdict(list)
+        ports: dict[tuple[str, str], list[tuple[float, str, tuple[int, int]]]] = defaultdict(list)
         for i, rt in enumerate(self.routes):
-            rt.lanes = [lane_x[i * 10_000 + k] for k in range(len(rt.corridors))]
+            rt.lanes = [lane_x[i, k] for k in range(len(rt.corridors))]
             same = self.row_of[rt.upper] == self.row_of[rt.lower]
             first = rt.lanes[0] if rt.lanes else self.centre(rt.lower)
             last = rt.lanes[-1] if rt.lanes else self.centre(rt.upper)
-            ports[rt.upper, "top" if same else "bottom"].append((first, rt.cid, 2 * i))
-            ports[rt.lower, "top"].append((last, rt.cid, 2 * i + 1))
-        self.port_x: dict[int, float] = {}
-        self.port_edge: dict[int, str] = {}
+            ports[rt.upper, "top" if same else "bottom"].append((first, rt.cid, (i, 0)))
+            ports[rt.lower, "top"].append((last, rt.cid, (i, 1)))
+        self.port_x: dict[tuple[int, int], float] = {}  # (route, 0 for its upper end or 1 for its lower)
+        self.port_edge: dict[tuple[int, int], str] = {}
         for (z, edge), items in ports.items():
             items.sort()
             w = self.sizes[z][0]
@@ -322,7 +323,7 @@ class Layout:
                 self.port_x[key] = self.x[z] + w * (k + 1) / (len(items) + 1)
                 self.port_edge[key] = edge
         for i, rt in enumerate(self.routes):
-            xs = [self.port_x[2 * i], *rt.lanes, self.port_x[2 * i + 1]]
+            xs = [self.port_x[i, 0], *rt.lanes, self.port_x[i, 1]]
             ra = self.row_of[rt.upper]
             channels = [ra] if self.row_of[rt.lower] == ra else list(range(ra + 1, self.row_of[rt.lower] + 1))
             rt.hsegs = [(c, xs[k], xs[k + 1]) for k, c in enumerate(channels)]
@@ -357,6 +358,7 @@ class Layout:
 
     # y: channels and rows
     def place_rows(self) -> None:
+        """Channels as tall as their tracks need, rows as tall as their tallest box."""
         m = self.m
         self.channel_top: list[float] = []
         self.row_top: list[float] = []
@@ -377,14 +379,15 @@ class Layout:
     def track_y(self, channel: int, track: int) -> float:
         return self.channel_top[channel] + self.m.channel_pad + (track + 0.5) * self.m.track
 
-    def draw_points(self) -> None:
+    def trace_points(self) -> None:
+        """Each route as a polyline: port, down or up to a track, along it, down a lane, ..., port."""
         for i, rt in enumerate(self.routes):
             _, ya, _, ha = self.box(rt.upper)
-            start_y = ya if self.port_edge[2 * i] == "top" else ya + ha
-            pts = [(self.port_x[2 * i], start_y)]
+            start_y = ya if self.port_edge[i, 0] == "top" else ya + ha
+            pts = [(self.port_x[i, 0], start_y)]
             for (c, x1, x2), t in zip(rt.hsegs, rt.tracks, strict=True):
                 pts += [(x1, self.track_y(c, t)), (x2, self.track_y(c, t))]
-            pts.append((self.port_x[2 * i + 1], self.box(rt.lower)[1]))
+            pts.append((self.port_x[i, 1], self.box(rt.lower)[1]))
             rt.points = simplify(pts)
 
     def slide_labels(self) -> None:
@@ -525,6 +528,15 @@ def legacy_mark(x: float, y: float) -> str:
             f'text-anchor="middle">L</text>')
 
 
+class AssetLine(NamedTuple):
+    id: str
+    right: str  # function, and the lifecycle when the asset is not operating
+    legacy: bool
+    high: bool
+    operating: bool
+    tooltip: str
+
+
 @dataclass
 class ZoneView:
     """What a zone's box shows, worked out before layout so that the box can be sized to its text."""
@@ -536,7 +548,7 @@ class ZoneView:
     trusted: bool
     target: SLVector | None
     achieved: SLVector | None
-    assets: list[tuple[str, str, bool, bool, str, str]]  # id, function, legacy, high, lifecycle, tooltip
+    assets: list[AssetLine]
     more: str
     subtitle: str
 
@@ -555,19 +567,19 @@ def zone_views(plant: Plant, assessment: Assessment, max_assets: int) -> dict[st
         shown = []
         for aid in aids[:max_assets]:
             a = plant.assets[aid]
+            operating = a.lifecycle == "operating"
             tip = (f"{aid}{' — ' + a.name if a.name else ''}\n{a.function}, criticality {a.criticality}, "
                    f"{a.lifecycle}{', legacy' if a.legacy else ''}")
-            shown.append((aid, a.function, a.legacy, a.criticality == "high", a.lifecycle, tip))
+            shown.append(AssetLine(aid, a.function if operating else f"{a.function} · {a.lifecycle}", a.legacy,
+                                   a.criticality == "high", operating, tip))
         hidden = Counter(plant.assets[a].function for a in aids[max_assets:])
-        more = ""
-        if hidden:
-            kinds = sorted(hidden.items(), key=lambda kv: (-kv[1], kv[0]))
-            more = f"+ {sum(hidden.values())} more ({', '.join(f'{n} {f}' for f, n in kinds)})"
+        by_function = ", ".join(f"{n} {f}" for f, n in sorted(hidden.items(), key=lambda kv: (-kv[1], kv[0])))
+        more = f"+ {len(aids) - len(shown)} more ({by_function})" if hidden else ""
         name, lvl = level_label(zone.level)
         subtitle = f"{zid} · {zone.kind}" + (" · untrusted" if zone.trust == "untrusted" else "")
         title = "\n".join([f"{zone.name} ({zid})", f"{name} {lvl} · {zone.kind} · {zone.trust}",
-                           f"SL-T {plain_sl(target)}", f"SL-A {plain_sl(achieved)}", open_gap_text(gaps),
-                           f"assets: {len(aids)}" + (f"; not listed: {more[2:]}" if more else "")])
+                           f"SL-T {target or '?'}", f"SL-A {achieved or '?'}", open_gap_text(gaps),
+                           f"assets: {len(aids)}" + (f", not listed: {by_function}" if hidden else "")])
         views[zid] = ZoneView(zid, zone.name, title, status_of(gaps), zone.trust != "untrusted", target,
                               achieved, shown, more, subtitle)
     return views
@@ -579,9 +591,7 @@ BOX_PAD, BOX_HEAD, ASSET_LINE = 10.0, 80.0, 14.0
 def box_size(v: ZoneView) -> tuple[float, float]:
     """Width that holds the widest line (the name is cut instead), height that holds every line."""
     need = [text_width(v.subtitle, 10), text_width("SL-T {0 0 0 0 0 0 0}", 10.5, mono=True) + 12]
-    for aid, fn, _, _, life, _ in v.assets:
-        right = fn if life == "operating" else f"{fn} · {life}"
-        need.append(32 + text_width(aid, 10.5) + 10 + text_width(right, 9.5))
+    need += [32 + text_width(a.id, 10.5) + 10 + text_width(a.right, 9.5) for a in v.assets]
     lines = len(v.assets) + (1 if v.more else 0)
     h = BOX_HEAD + (lines * ASSET_LINE + 8 if lines else 0)
     return min(300.0, max(230.0, max(need) + 2 * BOX_PAD)), h
@@ -607,16 +617,15 @@ def draw_zone(v: ZoneView, x: float, y: float, w: float, h: float) -> str:
         out.append(f'<path d="M{num(x + 6)} {num(y + BOX_HEAD - 2)}H{num(x + w - 6)}" stroke="{stroke}" '
                    f'stroke-width="0.6" opacity="0.6"/>')
     ly = y + BOX_HEAD + 11
-    for aid, fn, legacy, high, life, tip in v.assets:
-        right = fn if life == "operating" else f"{fn} · {life}"
-        grey = life != "operating"
-        avail = w - 2 * BOX_PAD - 22 - text_width(right, 9.5) - 8
-        out.append(f'<g class="zw-asset" data-asset={quoteattr(aid)}><title>{escape(tip)}</title>'
-                   + (high_mark(x + BOX_PAD + 4.5, ly) if high else "")
-                   + (legacy_mark(x + BOX_PAD + 15.5, ly) if legacy else "")
-                   + svg_text(x + BOX_PAD + 22, ly, fit(aid, avail, 10.5), 10.5, fill="#757575" if grey else "#212121",
-                              italic=grey)
-                   + svg_text(x + w - BOX_PAD, ly, right, 9.5, fill="#757575", anchor="end", italic=grey) + "</g>")
+    for a in v.assets:
+        grey = not a.operating
+        avail = w - 2 * BOX_PAD - 22 - text_width(a.right, 9.5) - 8
+        out.append(f'<g class="zw-asset" data-asset={quoteattr(a.id)}><title>{escape(a.tooltip)}</title>'
+                   + (high_mark(x + BOX_PAD + 4.5, ly) if a.high else "")
+                   + (legacy_mark(x + BOX_PAD + 15.5, ly) if a.legacy else "")
+                   + svg_text(x + BOX_PAD + 22, ly, fit(a.id, avail, 10.5), 10.5,
+                              fill="#757575" if grey else "#212121", italic=grey)
+                   + svg_text(x + w - BOX_PAD, ly, a.right, 9.5, fill="#757575", anchor="end", italic=grey) + "</g>")
         ly += ASSET_LINE
     if v.more:
         out.append(svg_text(x + BOX_PAD + 22, ly, fit(v.more, w - 2 * BOX_PAD - 22, 10), 10, fill="#555",
@@ -660,8 +669,8 @@ def conduit_views(plant: Plant, assessment: Assessment) -> dict[str, ConduitView
             cms.append((k, GLYPH_OF_KIND.get(cm.kind, "other"), cm.status,
                         f"{k}{' — ' + cm.name if cm.name else ''}\n{cm.kind}, {cm.status}"))
         title = "\n".join([f"conduit {cid}" + (f" — {con.name}" if con.name else ""), " ↔ ".join(con.zones),
-                           f"SL-T {plain_sl(res.sl_target if res else None)}",
-                           f"SL-A {plain_sl(res.sl_achieved if res else None)}", open_gap_text(gaps),
+                           f"SL-T {res.sl_target if res else '?'}", f"SL-A {res.sl_achieved if res else '?'}",
+                           open_gap_text(gaps),
                            "protocols: " + (", ".join(protos) or "none"),
                            "countermeasures: " + (", ".join(f"{k} ({plant.countermeasures[k].kind})"
                                                             for k, *_ in cms) or "none")])
