@@ -111,6 +111,8 @@ def conduit_sheets(r: Review) -> list[dict[str, Any]]:
         sheets.append({
             "id": res.id, "name": c.name, "description": c.description, "zones": c.zones,
             "owner": p.roles[c.owner].name if c.owner in p.roles else c.owner, "physical": c.physical,
+            "safety": c.safety if c.safety is not None else any(
+                p.zones[z].kind == "safety" or bool(p.zones[z].safety) for z in c.zones if z in p.zones),
             "countermeasures": [{"id": m, "kind": p.countermeasures[m].kind, "status": p.countermeasures[m].status,
                                  "meets": p.countermeasures[m].meets} for m in c.countermeasures
                                 if m in p.countermeasures],
