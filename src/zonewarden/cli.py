@@ -679,8 +679,12 @@ def _import_response(plant_path: Path, p, catalog, workbook: Path, asset: str | 
 
 
 @app.command()
-def demo() -> None:
-    """Check, assess and judge the traffic of the bundled example plant, then say where to look first."""
+def demo(
+    documents: Annotated[Path, typer.Option(help="Folder for the documents the demo writes.")] = Path(
+        "zonewarden-demo"),
+) -> None:
+    """Check, assess and judge the traffic of the bundled example plant, write its report, CRS and a procurement
+    pack, then say where to look first."""
     with resources.as_file(resources.files("zonewarden") / "examples" / EXAMPLE) as root:
         shown = Path(os.path.relpath(root)) if not os.path.relpath(root).startswith("..") else root
         capture = shown / "traffic.pcap"
@@ -690,6 +694,16 @@ def demo() -> None:
         result = assess(shown)
         out.rule(f"3. zonewarden traffic {shown} {capture}")
         verdicts = [v for v in traffic(shown, [capture]).verdicts if v.status == "open"]  # what is still to do
+        out.rule("4. documents: zonewarden report, crs, procure")
+        for suffix in ("html", "xlsx"):
+            out.print(f"$ zonewarden report {shown} --traffic {capture} -o {documents / f'report.{suffix}'}",
+                      highlight=False)
+            report(shown, documents / f"report.{suffix}", traffic=[capture])
+        out.print(f"$ zonewarden crs {shown} -o {documents / 'crs.html'}", highlight=False)
+        crs(shown, documents / "crs.html")
+        out.print(f"$ zonewarden procure {shown} --zone cell-1 --type embedded_device -o {documents / 'pack.xlsx'}",
+                  highlight=False)
+        procure(shown, zone="cell-1", type="embedded_device", output=documents / "pack.xlsx")
     out.rule("Where to look first")
     worst = [v for v in verdicts if v.severity == "critical"] or [v for v in verdicts if v.severity == "high"]
     zone_gaps: dict[str, int] = {}
@@ -704,6 +718,8 @@ def demo() -> None:
         zone = max(zone_gaps, key=lambda z: (zone_gaps[z], z))
         lines.append(f"Zone {zone} has the most open gaps ({zone_gaps[zone]}): "
                      f"`zonewarden assess {shown} --zone {zone}`.")
+    lines.append(f"Open {documents / 'report.html'} in a browser: the diagram, every zone sheet and register; "
+                 f"`zonewarden report {shown} -o report.pdf` gives the same as PDF.")
     lines.append("Copy the example with `zonewarden init my-plant` and edit it; `zonewarden check my-plant` "
                  "says what is wrong, line by line.")
     for i, line in enumerate(lines, 1):

@@ -253,10 +253,13 @@ def test_traffic_gate_honours_the_tracking_file(tmp_path):
     assert res.returncode == 2 and "--kind 'nonsense': expected one of" in res.stderr
 
 
-def test_demo_runs_on_the_bundled_example():
-    res = zw("demo")
+def test_demo_runs_on_the_bundled_example(tmp_path):
+    res = zw("demo", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     assert "Where to look first" in res.stdout and "plc_stop" in res.stdout and "nanobind" not in res.stderr
+    written = sorted(p.name for p in (tmp_path / "zonewarden-demo").iterdir())
+    assert written == ["crs.html", "pack.xlsx", "report.html", "report.xlsx"]
+    assert 'id="reg-traffic"' in (tmp_path / "zonewarden-demo" / "report.html").read_text()
 
 
 def test_discover_drafts_a_plant_and_patches_an_existing_one(tmp_path):
