@@ -53,6 +53,8 @@ if not out.is_terminal and "COLUMNS" not in os.environ:
     out = Console(soft_wrap=False, width=120)  # logs and pipes: wide enough for an SL-vector table
 err = Console(stderr=True)
 EXAMPLE = "fill-finish"
+TrackingOption = Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
+AsOfOption = Annotated[str | None, typer.Option(help="Assess as of this date, YYYY-MM-DD (default today).")]
 COMPACT_ABOVE = 2000  # gaps; beyond that `assess --format json` prints one line (indenting costs 7x the time)
 
 
@@ -192,8 +194,7 @@ def assess(
     plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
     zone: Annotated[str | None, typer.Option(help="Every requirement of one zone, and why it is met or not.")] = None,
     explain: Annotated[str | None, typer.Option(help="One requirement across zones, e.g. 'SR 1.1 RE 1'.")] = None,
-    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
-    = None,
+    tracking: TrackingOption = None,
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
     fail_on: Annotated[Severity, typer.Option(help="Lowest severity of an open gap or finding that makes the exit "
                                               "status 1.")] = Severity.never,
@@ -334,8 +335,7 @@ def traffic(
     details: Annotated[bool, typer.Option(help="List every verdict (the table shows the first 40).")] = False,
     kind: Annotated[str | None, typer.Option(help="Only verdicts of this kind, e.g. op_not_allowed.")] = None,
     conduit: Annotated[str | None, typer.Option(help="Only verdicts on this conduit.")] = None,
-    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
-    = None,
+    tracking: TrackingOption = None,
     fail_on: Annotated[Severity, typer.Option(help="Lowest severity of an open verdict that makes the exit status 1.")]
     = Severity.never,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON or SARIF to this file.")] = None,
@@ -467,30 +467,15 @@ def paths(
     target: Annotated[str | None, typer.Option(help="One target asset: its weakest path hop by hop.")] = None,
     traffic: Annotated[list[Path] | None, typer.Option(help="Captures or flow files: flows that no rule allows "
                                                        "become paths too (repeat for several).")] = None,
-    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
-    = None,
+    tracking: TrackingOption = None,
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON to this file.")] = None,
 ) -> None:
     """Attack paths from entry points to critical assets: depth in layers, and proof of compensations."""
-    from .analysis.paths import analyse, describe
-    from .analysis.tracking import apply_tracking
+    from .analysis.paths import describe
 
-    p = _load_checked(plant)
-    doc, tpath = _load_tracking(plant, tracking)
-    result = run_assessment(p, doc)
-    observed: list[tuple[str, str, str]] = []
-    if traffic:
-        from .analysis.conformance import conformance
-
-        read = _read_inputs(traffic)
-        _report_read(read)
-        for v in conformance(p, read.table).verdicts:
-            if v.kind in ("no_conduit", "not_allowed") and v.zones[0] and v.zones[1] and v.zones[0] != v.zones[1]:
-                observed.append((v.zones[0], v.zones[1], f"observed:{v.src}>{v.dst}:{v.app}/{v.dport}"))
-    found = analyse(p, {z.id: z.sl_target.as_list() for z in result.zones}, observed)
-    applied = apply_tracking(doc, [f["id"] for f in found.findings()], tpath, kind="paths")
-    found.statuses = {fid: applied.status(fid) for fid in applied.matched}
+    r = _review(plant, tracking, traffic, None)
+    p, found = r.plant, r.paths
     if target is not None and target not in {t.asset for t in found.targets}:
         fail(f"--target {target!r}: not a target (assets of high criticality and of safety zones): "
              + ", ".join(t.asset for t in found.targets))
@@ -567,9 +552,8 @@ def report(
     output: Annotated[Path, typer.Option("--output", "-o", help="FILE.html, FILE.pdf or FILE.xlsx.")],
     traffic: Annotated[list[Path] | None, typer.Option(help="Captures or flow files whose verdicts the report "
                                                        "includes (repeat for several).")] = None,
-    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
-    = None,
-    as_of: Annotated[str | None, typer.Option(help="Assess as of this date, YYYY-MM-DD (default today).")] = None,
+    tracking: TrackingOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """The assessment report: one self-contained HTML file, the same as PDF, or an XLSX workbook of registers."""
     from .render.report import FORMATS, report_html, report_pdf, report_xlsx
@@ -584,9 +568,8 @@ def report(
 def crs(
     plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="FILE.html, FILE.pdf or FILE.md.")],
-    tracking: Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
-    = None,
-    as_of: Annotated[str | None, typer.Option(help="Assess as of this date, YYYY-MM-DD (default today).")] = None,
+    tracking: TrackingOption = None,
+    as_of: AsOfOption = None,
 ) -> None:
     """The Cybersecurity Requirements Specification (62443-3-2 ZCR 6.1-6.9) with the approval block of ZCR 7."""
     from .render.crs import FORMATS, crs_html, crs_markdown, crs_pdf, missing_fields
