@@ -97,11 +97,15 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def emit_chunks(chunks: Iterable[str], output: Path | None) -> None:
+def emit_chunks(chunks: Iterable[str | bytes], output: Path | None) -> None:
     """Stream text to stdout, or write it atomically to a file (a long output never sits whole in memory)."""
     if output is None:
         for chunk in chunks:
-            sys.stdout.write(chunk)
+            if isinstance(chunk, bytes):
+                sys.stdout.flush()
+                sys.stdout.buffer.write(chunk)
+            else:
+                sys.stdout.write(chunk)
         return
     try:
         write_atomic_chunks(output, chunks)
@@ -110,7 +114,7 @@ def emit_chunks(chunks: Iterable[str], output: Path | None) -> None:
     err.print(f"wrote {output}")
 
 
-def emit(text: str, output: Path | None) -> None:
+def emit(text: str | bytes, output: Path | None) -> None:
     emit_chunks((text,), output)
 
 
@@ -538,14 +542,6 @@ def _document_format(output: Path, allowed: tuple[str, ...]) -> str:
     return fmt
 
 
-def _write_document(output: Path, data: str | bytes) -> None:
-    try:
-        write_atomic(output, data)
-    except OSError as e:
-        fail(f"cannot write {output}: {e.strerror or e}")
-    err.print(f"wrote {output}")
-
-
 @app.command()
 def report(
     plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
@@ -561,7 +557,7 @@ def report(
     fmt = _document_format(output, FORMATS)
     r = _review(plant, tracking, traffic, as_of)
     render = {"html": report_html, "pdf": report_pdf, "xlsx": report_xlsx}[fmt]
-    _write_document(output, render(r))
+    emit(render(r), output)
 
 
 @app.command()
@@ -577,7 +573,7 @@ def crs(
     fmt = _document_format(output, FORMATS)
     r = _review(plant, tracking, None, as_of)
     render = {"html": crs_html, "pdf": crs_pdf, "md": crs_markdown}[fmt]
-    _write_document(output, render(r))
+    emit(render(r), output)
     if gaps := missing_fields(r):
         err.print(f"{len(gaps)} field(s) of the CRS are not recorded in the plant yet: {', '.join(gaps[:8])}"
                   + (" ..." if len(gaps) > 8 else ""), highlight=False, soft_wrap=True)
@@ -617,7 +613,7 @@ def procure(
     fmt = _document_format(output, FORMATS) if output is not None else "md"
     pack = procurement(run_assessment(p, catalog=catalog), catalog, zone, ctype, maturity)
     if fmt == "xlsx":
-        _write_document(output, pack_xlsx(pack))
+        emit(pack_xlsx(pack), output)
     elif fmt == "json":
         emit(to_json(pack.as_dict()), output)
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from functools import cache
 from typing import Any
 
@@ -16,9 +17,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 from .. import __version__
+from ..analysis.findings import SEVERITIES
 from ..analysis.review import Review
 from ..model.plant import Plant
 from .charts import sl_chart
+from .diagram import status_of
 from .registers import CLOSED, open_count, sl
 
 ROLE_TITLES = {"asset_owner": "asset owner", "integrator": "system integrator",
@@ -49,11 +52,10 @@ def meta(r: Review, title: str) -> dict[str, Any]:
             "date": r.as_of.isoformat(), "version": __version__, "fingerprint": fingerprint(p)}
 
 
-def _severity_class(gaps: list) -> str:
-    live = [g for g in gaps if g.status not in CLOSED]
-    if any(g.severity in ("high", "critical") for g in live):
-        return "red"
-    return "amber" if live else "green"
+def open_by_severity(gaps: list) -> list[tuple[str, int]]:
+    """Open gaps counted by severity, worst first (the counts a zone sheet prints)."""
+    counts = Counter(g.severity for g in gaps if g.status not in CLOSED)
+    return [(sev, counts[sev]) for sev in reversed(SEVERITIES) if counts[sev]]
 
 
 def zone_sheets(r: Review) -> list[dict[str, Any]]:
@@ -93,7 +95,8 @@ def zone_sheets(r: Review) -> list[dict[str, Any]]:
             "policies": [{"id": pid, **(policies[pid].model_dump() if pid in policies else {"title": pid})}
                          for pid in z.policies],
             "assumptions": z.assumptions, "dependencies": z.dependencies,
-            "gaps": res.gaps, "open_gaps": open_count(res.gaps), "status": _severity_class(res.gaps),
+            "gaps": res.gaps, "open_gaps": open_count(res.gaps), "open_by_severity": open_by_severity(res.gaps),
+            "status": status_of(res.gaps),
             "requirements": [{"requirement": s.requirement, "title": r.catalog.get(s.requirement).title, "fr": s.fr,
                               "level": s.level, "satisfied": s.satisfied, "why": s.why()}
                              for s in res.states.values() if s.level <= res.sl_target[s.fr]],
@@ -122,7 +125,7 @@ def conduit_sheets(r: Review) -> list[dict[str, Any]]:
             "policies": [{"id": pid, **(policies[pid].model_dump() if pid in policies else {"title": pid})}
                          for pid in c.policies],
             "assumptions": c.assumptions, "dependencies": c.dependencies,
-            "gaps": res.gaps, "open_gaps": open_count(res.gaps), "status": _severity_class(res.gaps),
+            "gaps": res.gaps, "open_gaps": open_count(res.gaps), "status": status_of(res.gaps),
         })
     return sheets
 

@@ -42,8 +42,8 @@ def summary(r: Review) -> dict[str, Any]:
         "harden": r.paths.harden, "traffic": r.traffic is not None, "open_verdicts": len(verdicts),
         "verdicts_by_severity": [(s, n) for s in reversed(SEVERITIES)
                                  if (n := sum(1 for v in verdicts if v.severity == s))],
-        "worst_zones": sorted((z for z in a.zones if R.open_count(z.gaps)),
-                              key=lambda z: (-R.open_count(z.gaps), z.id))[:5],
+        "worst_zones": sorted(((z, n) for z in a.zones if (n := R.open_count(z.gaps))),
+                              key=lambda zn: (-zn[1], zn[0].id))[:5],
         "findings_high": [f for f in a.findings if f.severity in ("high", "critical")
                           and a.status(f.id) not in R.CLOSED],
     }
