@@ -173,13 +173,13 @@ def describe(hops: list[Hop]) -> str:
 
 def targets(plant: Plant) -> list[str]:
     """Assets of high criticality (or the policy's `target_criticality`), every asset of a safety zone, and
-    the policy's own `targets`."""
+    the policy's own `targets`; a decommissioned asset is gone and is no target."""
     policy = plant.risk.depth if plant.risk else None
     order = ("low", "medium", "high")
     floor = order.index(policy.target_criticality if policy else "high")
     extra = set(policy.targets) if policy else set()
-    return sorted(aid for aid, a in plant.assets.items()
-                  if order.index(a.criticality) >= floor or plant.zones[a.zone].kind == "safety" or aid in extra)
+    return sorted(aid for aid, a in plant.assets.items() if a.lifecycle != "decommissioned"
+                  and (order.index(a.criticality) >= floor or plant.zones[a.zone].kind == "safety" or aid in extra))
 
 
 def depths(plant: Plant, sl_targets: dict[str, list[int]], graph: AttackGraph | None = None) -> list[TargetDepth]:
