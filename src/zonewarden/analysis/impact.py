@@ -227,7 +227,8 @@ def _scopes(scope: str, a: Assessment, b: Assessment, effects: list[Effect]) -> 
         d = ScopeDelta(scope, key, presence, (x.sl_target if x else None, y.sl_target if y else None),
                        (x.sl_achieved if x else None, y.sl_achieved if y else None),
                        [g for gid, g in gy.items() if gid not in gx], [g for gid, g in gx.items() if gid not in gy])
-        d.gaps_changed = [(gx[gid], g) for gid, g in gy.items() if gid in gx and gx[gid].assets != g.assets]
+        d.gaps_changed = [(gx[gid], g) for gid, g in gy.items()
+                          if gid in gx and set(gx[gid].assets) != set(g.assets)]
         if scope == "zone":
             d.risk = (_max(x, "residual_risk"), _max(y, "residual_risk"))
             d.inherent = (_max(x, "risk"), _max(y, "risk"))
