@@ -160,12 +160,13 @@ def check(
             raise typer.Exit(1)
 
 
-def _load_checked(plant: Path):
-    """Read a plant for an analysis: unreadable or failing the format/semantic errors -> exit 2."""
+def _load_checked(plant: Path, label: str | None = None):
+    """Read a plant for an analysis: unreadable or failing the format/semantic errors -> exit 2. `label`: how to
+    name a plant read from a git revision (its files sit in a temporary folder)."""
     try:
         raw = read_raw(plant)
     except PlantReadError as e:
-        fail(str(e))
+        fail(f"{label}: {e}" if label else str(e))
     result = check_raw(raw)
     gc.freeze()  # the plant lives until the command exits: keep the collector from re-scanning it
     atexit.register(gc.unfreeze)  # ...but let the shutdown collect it: extension modules (DuckDB) check for leaks
@@ -174,7 +175,7 @@ def _load_checked(plant: Path):
         for f in errors[:20]:
             err.print(f"{f.location}: {f.rule}: {f.message}" if f.location else f.message, highlight=False,
                       markup=False, soft_wrap=True)
-        fail(f"{plant} has {len(errors)} error(s); `zonewarden check {plant}` lists them. Fix them first.")
+        fail(f"{label or plant} has {len(errors)} error(s); `zonewarden check {plant}` lists them. Fix them first.")
     return result.plant
 
 
@@ -658,6 +659,35 @@ def _import_response(plant_path: Path, p, catalog, workbook: Path, asset: str | 
 
 
 @app.command()
+def lifecycle(
+    plant: Annotated[Path, typer.Argument(help="Plant file or folder.")],
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
+    tracking: TrackingOption = None,
+    as_of: AsOfOption = None,
+    fail_on: Annotated[Severity, typer.Option(help="Lowest severity of a requirement still open that makes the exit "
+                                              "status 1.")] = Severity.never,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSON to this file.")] = None,
+) -> None:
+    """Assets by lifecycle state (planned ... decommissioned), each with what its state still requires."""
+    from .analysis.lifecycle import lifecycle as lifecycle_of
+    from .render.lifecycle import lifecycle_json, print_lifecycle
+
+    try:
+        day = dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of {as_of!r}: expected a date such as 2026-11-22")
+    p = _load_checked(plant)
+    doc, tpath = _load_tracking(plant, tracking)
+    result = lifecycle_of(p, run_assessment(p, doc, tracking_file=tpath, as_of=day), day)
+    if format is ListFormat.json or output is not None:
+        emit(to_json(lifecycle_json(result, str(plant)), compact=len(result.requirements) > COMPACT_ABOVE), output)
+    if format is ListFormat.table:
+        print_lifecycle(out, result, str(plant))
+    if fail_on is not Severity.never and result.at_or_above(fail_on.value):
+        raise typer.Exit(1)
+
+
+@app.command()
 def demo(
     documents: Annotated[Path, typer.Option(help="Folder for the documents the demo writes.")] = Path(
         "zonewarden-demo"),
@@ -748,5 +778,9 @@ def main() -> None:
         sys.exit(3)
 
 
+from . import cli_change  # noqa: E402, F401  (registers diff and change on `app`)
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    from zonewarden.cli import main as _main  # the imported module, on whose `app` cli_change registered
+
+    _main()

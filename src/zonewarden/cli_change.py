@@ -65,8 +65,8 @@ def _gate(result, fail_on: Severity) -> None:
 
 @app.command()
 def diff(
-    old: Annotated[str, typer.Argument(help="The plant before: a path, or git:REV[:PATH].")],
-    new: Annotated[str, typer.Argument(help="The plant after: a path, or git:REV[:PATH].")],
+    old: Annotated[str, typer.Argument(metavar="OLD", help="The plant before: a path, or git:REV[:PATH].")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="The plant after: a path, or git:REV[:PATH].")],
     format: Annotated[DiffFormat, typer.Option("--format", "-f", help="table, json or md.")] = DiffFormat.table,
     fail_on: FailOnOption = Severity.never,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]

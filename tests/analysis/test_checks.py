@@ -92,6 +92,12 @@ CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
         + "conduits:\n  c1: {zones: [z1, z2]}\n", "{zones: [z1, z2]}"),
     "legacy-uncompensated": (Z12 + A1.replace("addresses: [10.0.1.10]", "addresses: [10.0.1.10], legacy: true"),
                              "true"),
+    "decommission-incomplete": (Z12 + A1.replace("addresses: [10.0.1.10]}",
+                                                 "addresses: [10.0.1.10], lifecycle: decommissioning}"),
+                                "decommissioning}"),
+    "decommission-early": (Z12 + A1.replace("addresses: [10.0.1.10]}",
+                                            'addresses: [10.0.1.10], decommission: {data_erased: "2026-01-05"}}'),
+                           "decommission:"),
 }
 
 
@@ -188,3 +194,95 @@ def test_legacy_warning_stays_when_the_approver_is_not_an_owner(plant_file):
 def test_risk_bands_must_rise(plant_file):
     path = plant_file(Z12 + A1 + "risk:\n  tolerable: 6\n  bands: {high: 20, critical: 10}\n")
     assert [f.rule for f in check_raw(read_raw(path)).findings] == ["risk-scale"]
+
+
+RETIRED = Z12 + """\
+conduits:
+  c1:
+    zones: [z1, z2]
+    flows:
+      - {from: a2, to: a1, protocol: modbus, port: 502}
+      - {from: z2, to: z1, protocol: https}
+      - {from: a1, to: a2, protocol: opcua, port: 4840, direction: both}
+assets:
+  a1:
+    zone: z1
+    type: embedded_device
+    addresses: [10.0.1.10]
+    lifecycle: decommissioning
+    decommission:
+      credentials_revoked: "2026-01-05"
+      certificates_revoked: n/a
+      by: owner
+  a2: {zone: z2, type: host_device, addresses: [10.0.2.10]}
+"""
+
+
+def test_decommission_incomplete_names_each_missing_step_and_every_rule_that_names_the_asset(plant_file):
+    path = plant_file(RETIRED)
+    [f] = check_raw(read_raw(path)).findings
+    assert f.rule == "decommission-incomplete" and f.requirement == "SR 4.2"
+    assert f.message == ("asset 'a1' is decommissioning; still to do: data erased; addresses released; removed from "
+                         "every flow rule (conduit c1 flows[0]: a2 -> a1 modbus/502; "
+                         "conduit c1 flows[2]: a1 <> a2 opcua/4840)")  # the zone-level rule names no asset
+    assert f.id == "check:decommission-incomplete:assets/a1"
+    assert (f.location.line, f.location.column) == _anchor_location(path, "decommission:")
+
+
+def test_a_complete_checklist_and_no_rule_left_is_clean(plant_file):
+    done = RETIRED.replace('      by: owner\n', '      data_erased: "2026-01-09"\n      erasure_method: factory reset\n'
+                           '      addresses_released: n/a\n      by: owner\n      notes: ticket OT-12\n')
+    done = done.replace("      - {from: a2, to: a1, protocol: modbus, port: 502}\n", "").replace(
+        "      - {from: a1, to: a2, protocol: opcua, port: 4840, direction: both}\n", "")
+    assert check_raw(read_raw(plant_file(done))).findings == []
+
+
+def test_decommission_finding_keeps_its_id_before_and_after_the_block_is_written(plant_file):
+    bare = RETIRED.split("    decommission:\n")[0] + "  a2: {zone: z2, type: host_device, addresses: [10.0.2.10]}\n"
+    path = plant_file(bare)
+    [f] = check_raw(read_raw(path)).findings
+    assert f.id == "check:decommission-incomplete:assets/a1"
+    assert f.message.startswith("asset 'a1' is decommissioning; still to do: credentials revoked; certificates "
+                                "revoked; data erased; addresses released; removed from every flow rule")
+    assert (f.location.line, f.location.column) == _anchor_location(path, "decommissioning")
+
+
+def test_decommission_by_is_a_checked_role_and_steps_are_dates_or_n_a(plant_file):
+    bad_role = check_raw(read_raw(plant_file(RETIRED.replace("by: owner", "by: nobody")))).findings
+    assert [(f.rule, f.message) for f in bad_role if f.rule == "dangling-ref"] == [
+        ("dangling-ref", "assets.a1.decommission.by: no role 'nobody' is defined")]
+    path = plant_file(RETIRED.replace('credentials_revoked: "2026-01-05"', "credentials_revoked: last week"))
+    [f] = check_raw(read_raw(path)).findings
+    assert f.rule == "invalid-value" and "expected the date the step was done" in f.message
+    assert (f.location.line, f.location.column) == _anchor_location(path, "last week")
+    unknown = check_raw(read_raw(plant_file(RETIRED.replace("by: owner", "by: owner\n      wiped: true"))))
+    assert [f.rule for f in unknown.findings] == ["unknown-key"]
+
+
+def test_a_decommissioned_assets_address_may_be_reused(plant_file):
+    reuse = Z12 + A1 + ("  old: {zone: z1, type: embedded_device, addresses: [10.0.1.10], lifecycle: decommissioned,\n"
+                        "        decommission: {credentials_revoked: n/a, certificates_revoked: n/a, "
+                        'data_erased: "2026-01-02", addresses_released: "2026-01-03"}}\n'
+                        "  older: {zone: z1, type: embedded_device, addresses: [10.0.1.10], lifecycle: decommissioned,"
+                        "\n          decommission: {credentials_revoked: n/a, certificates_revoked: n/a, "
+                        'data_erased: n/a, addresses_released: "2019-05-01"}}\n')
+    assert check_raw(read_raw(plant_file(reuse))).findings == []
+    # still an error between two assets in service, or within one asset's own list
+    live = reuse.replace("lifecycle: decommissioned,\n        decommission", "lifecycle: decommissioning,\n"
+                         "        decommission")
+    assert [f.message for f in check_raw(read_raw(plant_file(live))).findings] == [
+        "address 10.0.1.10 of asset 'old' is also claimed by asset 'a1'"]
+    twice = reuse.replace("addresses: [10.0.1.10], lifecycle: decommissioned,\n        decommission",
+                          "addresses: [10.0.1.10, 10.0.1.10], lifecycle: decommissioned,\n        decommission")
+    assert [f.message for f in check_raw(read_raw(plant_file(twice))).findings] == [
+        "address 10.0.1.10 of asset 'old' is listed twice by the same asset"]
+
+
+def test_the_check_and_the_lifecycle_view_share_the_missing_steps(plant_file):
+    from zonewarden.analysis.lifecycle import lifecycle
+
+    path = plant_file(RETIRED)
+    result = check_raw(read_raw(path))
+    [a1] = [a for g in lifecycle(result.plant).states for a in g.assets if a.asset == "a1"]
+    steps = [r.text.removeprefix("still to do: ") for r in a1.requires]
+    assert result.findings[0].message.endswith("still to do: " + "; ".join(steps))

@@ -14,7 +14,7 @@ from zonewarden.model.load import load_plant
 from zonewarden.traffic.csvflows import read_csv_flows
 from zonewarden.traffic.sources import read_traffic
 
-from ..conftest import EXAMPLE, ROOT
+from ..conftest import EXAMPLE, HEADER, ROOT
 
 PLANTED = {
     "traffic:no_conduit:agv-01>plc-capper:modbus/502",
@@ -165,3 +165,47 @@ def test_ipv6_hosts_get_distinct_ids_in_a_draft():
 
 def test_an_ipv4_mapped_address_is_the_ipv4_asset(plant_file, tmp_path):
     assert judge(plant_file, tmp_path, "1,::ffff:10.2.0.5,10.1.0.10,40000,502,tcp,modbus,fc3=1,10,600\n") == set()
+
+
+# plc-gone held 10.1.0.10 before plc; it comes first, so the live asset must win by state, not by order
+RETIRED = PLANT.replace("assets:\n", "assets:\n  plc-gone: {zone: ctl, type: embedded_device, addresses: [10.1.0.10], "
+                        "lifecycle: decommissioned}\n") + """\
+  plc-old: {zone: ctl, type: embedded_device, addresses: [10.1.0.20], lifecycle: decommissioned}
+"""
+
+
+def test_traffic_of_a_decommissioned_asset_is_a_verdict_unless_a_live_asset_reuses_the_address(plant_file, tmp_path):
+    assert judge(plant_file, tmp_path, """\
+        1,10.2.0.5,10.1.0.20,40000,502,tcp,modbus,fc3=1,10,600
+        2,10.1.0.20,10.1.0.11,40001,44818,tcp,enip,,4,300
+        3,10.2.0.5,10.1.0.10,40002,502,tcp,modbus,fc3=1,10,600
+        """, RETIRED) == {
+        "traffic:decommissioned:10.1.0.20",  # either side, inside its zone or across: one verdict per address
+        "traffic:not_allowed:sup-ctl:scada>plc-old:modbus/502",  # judged as usual too: no rule names plc-old
+        "traffic:uninventoried:10.1.0.11",
+    }  # 10.1.0.10 was plc-gone's and is now plc's, which the rule allows: nothing
+
+
+def test_decommissioned_verdict_from_a_capture(plant_file, tmp_path):
+    import struct
+
+    from ..traffic.pcapgen import eth, ipv4, pcap, tcp_stream
+
+    request = struct.pack("!HHHBBHH", 1, 0, 6, 1, 3, 0, 1)
+    reply = struct.pack("!HHHBBBH", 1, 0, 5, 1, 3, 2, 42)
+    frames = tcp_stream("10.2.0.5", "10.1.0.20", 40000, 502, [(True, request), (False, reply)])
+    frames.append((2.0, eth(ipv4("10.2.0.5", "10.1.0.20", 1, bytes(8)))))  # a ping counts too
+    read = read_traffic([pcap(tmp_path / "old.pcap", frames)])
+    result = conformance(load_plant(plant_file(RETIRED)), read.table)
+    [v] = [v for v in result.verdicts if v.kind == "decommissioned"]
+    assert (v.id, v.severity, v.requirements, v.src, v.src_asset, v.zones, v.flows, v.packets) == (
+        "traffic:decommissioned:10.1.0.20", "high", ("SR 7.8", "SR 4.2"), "10.1.0.20", "plc-old", ("ctl", None),
+        2, 5)
+    assert v.message == "10.1.0.20 belongs to decommissioned asset plc-old (zone ctl), yet it carries traffic (2 flows)"
+    from zonewarden.render.traffic import traffic_sarif
+
+    plant = load_plant(plant_file(RETIRED))
+    sarif = traffic_sarif(conformance(plant, read.table), plant)
+    [hit] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "decommissioned"]
+    assert hit["locations"][0]["physicalLocation"]["region"]["startLine"] == RETIRED.count("\n", 0, RETIRED.index(
+        "plc-old:")) + HEADER.count("\n") + 1  # at the asset, not its zone

@@ -111,3 +111,26 @@ def test_an_unreadable_workbook_is_one_clear_error(plant_file, tmp_path):
     res = zw("procure", str(path), "--import", str(bogus), "--asset", "plc")
     assert res.returncode == 2 and "not a readable .xlsx workbook" in res.stderr and "Traceback" not in res.stderr
     assert yaml.safe_load(path.read_text())["assets"]["plc"]["capability"]["meets"] == ["CR 7.1"]
+
+
+def test_the_pack_names_the_planned_assets_of_its_zone_and_type(plant_file, tmp_path):
+    path = plant_file(TINY.rstrip(" ") + """\
+      plc-2: {zone: z, type: embedded_device, lifecycle: planned}
+      plc-3: {zone: z, type: embedded_device, lifecycle: planned}
+      hmi-2: {zone: z, type: host_device, lifecycle: planned}
+      plc-9: {zone: z, type: embedded_device, lifecycle: commissioning, addresses: [10.0.0.9]}
+    """)
+    plant = load_plant(path)
+    catalog = load_catalog()
+    a = assess(plant, catalog=catalog)
+    assert procurement(a, catalog, "z", "embedded_device").for_assets == ["plc-2", "plc-3"]
+    assert procurement(a, catalog, "z", "host_device").for_assets == ["hmi-2"]
+    assert procurement(a, catalog, "z", "network_device").for_assets == []
+    assert a.zones[0].assets == ["plc", "plc-9"]  # planned ones count for no SL-A
+    assert zw("procure", str(path), "--zone", "z", "--type", "EDR", "-o", str(tmp_path / "p.json")).returncode == 0
+    assert json.loads((tmp_path / "p.json").read_text())["for_assets"] == ["plc-2", "plc-3"]
+    md = zw("procure", str(path), "--zone", "z", "--type", "embedded_device").stdout
+    assert "\nFor the planned assets of this zone and type: `plc-2`, `plc-3`.\n" in md
+    assert zw("procure", str(path), "--zone", "z", "--type", "HDR", "-o", str(tmp_path / "p.xlsx")).returncode == 0
+    about = {r[0]: r[1] for r in load_workbook(tmp_path / "p.xlsx")["about"].iter_rows(values_only=True)}
+    assert about["for planned assets"] == "hmi-2"

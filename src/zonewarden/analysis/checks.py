@@ -22,6 +22,7 @@ from ..standard.attack import load_attack
 from ..standard.catalog import Catalog, load_catalog, system_counterparts
 from .capability import CERT_SL
 from .findings import Finding, Rule, finding_id
+from .lifecycle import RETIRING, missing_steps, rules_by_endpoint
 from .risk import thresholds
 
 _R = [
@@ -51,7 +52,8 @@ _R = [
     Rule("address-outside-zone", "error", "Address outside its zone's networks",
          "An asset's address lies outside every network of its zone.", "SR 5.1"),
     Rule("address-duplicate", "error", "Address claimed twice",
-         "Two assets claim the same address; traffic could not be attributed.", "SR 7.8"),
+         "Two assets claim the same address; traffic could not be attributed. A decommissioned asset's addresses "
+         "do not count: a new asset may reuse them.", "SR 7.8"),
     Rule("network-overlap", "error", "Overlapping zone networks",
          "Two zones' networks overlap, so an address would belong to both zones.", "SR 5.1"),
     # -- flows
@@ -92,6 +94,13 @@ _R = [
          "A conduit from an untrusted zone with no countermeasure on it.", "SR 5.2"),
     Rule("legacy-uncompensated", "warning", "Legacy asset without compensation",
          "A legacy asset with no approved compensating countermeasure.", "SR 5.2"),
+    # -- lifecycle
+    Rule("decommission-incomplete", "warning", "Decommissioning not complete",
+         "A decommissioning or decommissioned asset lacks a step of its `decommission` checklist (credentials, "
+         "certificates, data erased, addresses released), or a flow rule still names it.", "SR 4.2"),
+    Rule("decommission-early", "warning", "Decommission checklist on an asset in service",
+         "An asset records `decommission` steps but its lifecycle is not decommissioning or decommissioned: the "
+         "inventory says it is in service.", "SR 7.8"),
 ]
 RULES: dict[str, Rule] = {r.id: r for r in _R}
 
@@ -206,6 +215,8 @@ def _references(c: _Ctx) -> Iterator[Finding]:
         yield from ref("zone", p.zones, a.zone, "assets", aid, "zone")
         yield from ref("role", p.roles, a.supplier, "assets", aid, "supplier")
         yield from ref("role", p.roles, a.owner, "assets", aid, "owner")
+        if a.decommission is not None:
+            yield from ref("role", p.roles, a.decommission.by, "assets", aid, "decommission", "by")
     for mid, m in p.countermeasures.items():
         table = {"zone": p.zones, "conduit": p.conduits, "asset": p.assets}[m.at.kind]
         yield from ref(m.at.kind, table, m.at.target, "countermeasures", mid, "at", m.at.kind)
@@ -255,14 +266,17 @@ def _networks(c: _Ctx) -> Iterator[Finding]:
     owner_of: dict[Any, tuple[str, int]] = {}
     for aid, a in c.plant.assets.items():
         zone = c.plant.zones.get(a.zone)
+        # a decommissioned asset's addresses are history: a new asset may reuse them (traffic goes to the live one),
+        # so they are checked only against the asset's own list
+        claims: dict[Any, tuple[str, int]] = {} if a.lifecycle == "decommissioned" else owner_of
         for i, addr in enumerate(a.addresses):
-            if addr in owner_of:
-                first = owner_of[addr]
+            if addr in claims:
+                first = claims[addr]
                 whom = "listed twice by the same asset" if first[0] == aid else f"also claimed by asset {first[0]!r}"
                 yield c.f("address-duplicate", f"address {addr} of asset {aid!r} is {whom}", "assets", aid,
                           "addresses", i)
             else:
-                owner_of[addr] = (aid, i)
+                claims[addr] = (aid, i)
             if zone is None or any(addr.version == n.version and addr in n for n in zone.networks):
                 continue
             holder = _zone_holding(ranges, starts, addr)
@@ -440,6 +454,30 @@ def _inventory(c: _Ctx) -> Iterator[Finding]:
                       "implemented countermeasure on it", "conduits", cid)
 
 
+def _lifecycle(c: _Ctx) -> Iterator[Finding]:
+    """Decommissioning is a checklist (analysis.lifecycle.missing_steps, shared with `zonewarden lifecycle`)."""
+    p = c.plant
+    if not any(a.lifecycle in RETIRING or a.decommission is not None for a in p.assets.values()):
+        return
+    rules = rules_by_endpoint(p)
+    for aid, a in p.assets.items():
+        if a.lifecycle not in RETIRING:
+            if a.decommission is not None:
+                yield c.f("decommission-early", f"asset {aid!r} records decommission steps but is {a.lifecycle}; set "
+                          "its lifecycle to decommissioning (or decommissioned), or remove the block", "assets", aid,
+                          "decommission", key=True)
+            continue
+        missing = missing_steps(a, rules.get(aid, []))
+        if not missing:
+            continue
+        # the id stays assets/<id> whether or not the block exists yet; the position is the block, else the state
+        at = ("assets", aid, "decommission") if a.decommission is not None else ("assets", aid, "lifecycle")
+        where = c.sources.locate(at, key=a.decommission is not None) if c.sources else None
+        yield _finding("decommission-incomplete", f"asset {aid!r} is {a.lifecycle}; still to do: "
+                       + "; ".join(map(str, missing)), ("assets", aid), c.sources, location=where)
+
+
 SEMANTIC_RULES: tuple[SemanticRule, ...] = (
     _references, _scenario_ids, _networks, _flows, _requirements, _compensations, _risk_scale, _inventory,
+    _lifecycle,
 )

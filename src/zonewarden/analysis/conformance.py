@@ -37,6 +37,7 @@ KINDS = {k.kind: k for k in (
                 "clear-text remote access into a more trusted zone"),
     VerdictKind("uninventoried", "medium", ("SR 7.8",), "address inside a zone's networks that no asset claims"),
     VerdictKind("outside_zones", "medium", ("SR 5.1", "SR 7.8"), "address outside every zone"),
+    VerdictKind("decommissioned", "high", ("SR 7.8", "SR 4.2"), "traffic to or from a decommissioned asset"),
     VerdictKind("unused_rule", "info", ("SR 7.7",), "allowed flow never seen in the capture window"),
 )}
 CRITICAL_OP_CLASSES = ("program", "control")
@@ -53,6 +54,8 @@ TEXTS = {
     "uninventoried": ("uninventoried:{src}", "{src} talks inside zone {src_zone}'s networks, but no asset has this "
                       "address"),
     "outside_zones": ("outside_zones:{src}", "{src} is in no zone's networks and no asset has it"),
+    "decommissioned": ("decommissioned:{src}", "{src} belongs to decommissioned asset {src_asset} (zone {src_zone}), "
+                       "yet it carries traffic ({flows} flows)"),
     "unused_rule": ("unused_rule:{rule_id}", "rule {src} -> {dst} {service} on {where} was never used in the capture "
                     "window"),
 }  # a PLC stop or a download past a read-only rule

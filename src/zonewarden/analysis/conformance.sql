@@ -3,7 +3,9 @@
 -- Inputs (analysis/policy.py builds them; names and columns are this file's contract):
 --   flows(first_seen, last_seen, src, dst, sport, dport, l4, app, ops MAP(TEXT, BIGINT), packets, ...)
 --   addresses(address, key BLOB, special BOOL)      every distinct flow address, 16-byte key
---   hosts(address, key BLOB, asset, zone, type)     the plant's asset addresses
+--   hosts(address, key BLOB, asset, zone, type, retired BOOL)
+--                                                   the plant's asset addresses, one row each: a live asset's,
+--                                                   else a decommissioned one's (retired: it should be silent)
 --   networks(zone, lo BLOB, hi BLOB, prefix INT)    zone networks as key ranges
 --   zones(zone, level DOUBLE, trust, internal)
 --   conduits(conduit, za, zb)                       za < zb
@@ -18,7 +20,7 @@
 WITH
 -- each address: its asset (exact address first), else the most specific zone network holding it
 located AS (
-    SELECT a.address, a.special, h.asset, h.type,
+    SELECT a.address, a.special, h.asset, h.type, COALESCE(h.retired, false) AS retired,
            COALESCE(h.zone, (SELECT n.zone FROM networks n WHERE a.key BETWEEN n.lo AND n.hi
                              ORDER BY n.prefix DESC, n.zone LIMIT 1)) AS zone
     FROM addresses a
@@ -121,6 +123,11 @@ cleartext AS (
            OR (s.app = 'http' AND (s.dst_type IS NULL OR s.dst_type IN ('embedded_device', 'network_device'))))
       AND (zd.level < zs.level OR (zs.trust = 'untrusted' AND zd.trust = 'trusted'))
 ),
+-- every address with the flows it takes part in, either side
+seen AS (
+    SELECT src AS address, first_seen, last_seen, packets, flows FROM f
+    UNION ALL SELECT dst, first_seen, last_seen, packets, flows FROM f
+),
 -- addresses no asset claims: inside a trusted zone's networks (uninventoried), or in no zone at all
 stray AS (
     SELECT l.address, l.zone, CASE WHEN l.zone IS NULL THEN 'outside_zones' ELSE 'uninventoried' END AS kind
@@ -151,8 +158,15 @@ verdicts AS (
     SELECT st.kind, NULL, st.zone, NULL, st.address, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
            min(e.first_seen), max(e.last_seen), sum(e.packets), sum(e.flows), NULL, st.address, NULL
     FROM stray st
-    JOIN (SELECT src AS address, first_seen, last_seen, packets, flows FROM f
-          UNION ALL SELECT dst, first_seen, last_seen, packets, flows FROM f) e ON e.address = st.address
+    JOIN seen e ON e.address = st.address
+    GROUP BY ALL
+    UNION ALL
+    -- an address of a decommissioned asset (and of no live one) that still carries traffic
+    SELECT 'decommissioned', NULL, l.zone, NULL, l.address, NULL, l.asset, NULL, NULL, NULL, NULL, NULL, NULL,
+           min(e.first_seen), max(e.last_seen), sum(e.packets), sum(e.flows), NULL, l.address, NULL
+    FROM located l
+    JOIN seen e ON e.address = l.address
+    WHERE l.retired
     GROUP BY ALL
     UNION ALL
     SELECT 'unused_rule', r.conduit, r.za, r.zb, COALESCE(r.from_asset, r.from_zone), COALESCE(r.to_asset, r.to_zone),

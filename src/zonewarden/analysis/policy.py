@@ -77,15 +77,28 @@ def rule_id(scope: str, rule: FlowRule, port: int | None) -> str:
             + (f"/{port}" if port is not None else "") + (f"/{'+'.join(rule.ops)}" if rule.ops else ""))
 
 
-def compile_policy(plant: Plant) -> Policy:
-    hosts: dict[str, list] = {"address": [], "key": [], "asset": [], "zone": [], "type": []}
+def _hosts(plant: Plant) -> dict[str, list]:
+    """One row per address: its live asset's; else (the first) decommissioned asset's, whose address a new asset
+    may reuse, so `retired` says the address should carry no traffic at all."""
+    chosen: dict[bytes | None, tuple[str, str, bool]] = {}  # key -> (address, asset, retired)
     for aid, asset in plant.assets.items():
+        retired = asset.lifecycle == "decommissioned"
         for addr in asset.addresses:
-            hosts["address"].append(str(addr))
-            hosts["key"].append(address_key(str(addr))[0])
-            hosts["asset"].append(aid)
-            hosts["zone"].append(asset.zone)
-            hosts["type"].append(asset.type)
+            key = address_key(str(addr))[0]
+            held = chosen.get(key)
+            if held is None or (held[2] and not retired):  # a live asset wins over a decommissioned one
+                chosen[key] = (str(addr), aid, retired)
+    hosts: dict[str, list] = {"address": [], "key": [], "asset": [], "zone": [], "type": [], "retired": []}
+    for key, (addr, aid, retired) in chosen.items():
+        asset = plant.assets[aid]
+        for column, value in (("address", addr), ("key", key), ("asset", aid), ("zone", asset.zone),
+                              ("type", asset.type), ("retired", retired)):
+            hosts[column].append(value)
+    return hosts
+
+
+def compile_policy(plant: Plant) -> Policy:
+    hosts = _hosts(plant)
     networks: dict[str, list] = {"zone": [], "lo": [], "hi": [], "prefix": []}
     broadcasts = {str(net.broadcast_address) for zone in plant.zones.values() for net in zone.networks
                   if net.version == 4 and net.prefixlen < 31}
@@ -144,7 +157,7 @@ def compile_policy(plant: Plant) -> Policy:
     string, blob = pa.string(), pa.binary()
     return Policy(
         hosts=pa.table(hosts, schema=pa.schema([("address", string), ("key", blob), ("asset", string),
-                                                ("zone", string), ("type", string)])),
+                                                ("zone", string), ("type", string), ("retired", pa.bool_())])),
         networks=pa.table(networks, schema=pa.schema([("zone", string), ("lo", blob), ("hi", blob),
                                                       ("prefix", pa.int32())])),
         zones=pa.table(zones, schema=pa.schema([("zone", string), ("level", pa.float64()), ("trust", string),

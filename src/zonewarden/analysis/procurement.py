@@ -5,7 +5,8 @@ is every 62443-4-2 item for its component type (CRs, REs and the EDR/HDR/NDR/SAR
 or below SL-T for its FR. The supplier's development process is asked at a 4-1 maturity level chosen by
 a documented rule (docs/report.md#procurement). Items the zone already meets through its own
 countermeasures stay in the set (the standard asks the capability of the component) but are marked,
-so a buyer can weigh them.
+so a buyer can weigh them. The pack names the planned assets it is for: those of its zone and component
+type whose lifecycle is `planned` (they count for no SL-A until commissioned; docs/lifecycle.md).
 """
 
 from __future__ import annotations
@@ -49,10 +50,12 @@ class ProcurementPack:
     maturity: int
     practices: list[dict[str, Any]]
     certificates: list[str]
+    for_assets: list[str] = field(default_factory=list)  # planned assets of the zone and type
 
     def as_dict(self) -> dict[str, Any]:
         return {"plant": self.plant, "zone": self.zone, "zone_name": self.zone_name,
-                "component_type": self.component_type, "sl_target": self.sl_target.as_list(),
+                "component_type": self.component_type, "for_assets": self.for_assets,
+                "sl_target": self.sl_target.as_list(),
                 "requirements": [i.as_dict() for i in self.items], "maturity": self.maturity,
                 "practices": self.practices, "certificates": self.certificates}
 
@@ -86,5 +89,8 @@ def procurement(assessment: Assessment, catalog: Catalog, zone: str, component_t
         "Test report of an accredited laboratory (ISO/IEC 17025) naming the product, its firmware version and each "
         "requirement tested",
     ]
+    plant = assessment.source
+    planned = [aid for aid, a in (plant.assets.items() if plant else ())
+               if a.zone == zone and a.type == component_type and a.lifecycle == "planned"]
     return ProcurementPack(assessment.plant, z.id, z.name, component_type, target, items, ml, practices,
-                           certificates)
+                           certificates, planned)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -116,6 +117,8 @@ class PlantInfo(Strict):
     site: str | None = None
     owner: Id | None = Field(None, description="Role id of the asset owner accountable for the plant.")
     description: str | None = Field(None, description="System under consideration (SUC), in a few lines.")
+    validated: StrictBool = Field(False, description="Under formal validation (GxP, SIL): change records list "
+                                  "verification before and after as required, signed steps.")
 
 
 class Role(Strict):
@@ -206,6 +209,45 @@ class Capability(Strict):
         return self
 
 
+def _done_on(v: Any) -> dt.date | Literal["n/a"]:
+    """A checklist step: the date it was done, or n/a. A YAML date arrives as a date, a quoted one as text."""
+    if v == "n/a" or (isinstance(v, dt.date) and not isinstance(v, dt.datetime)):
+        return v  # type: ignore[no-any-return]
+    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v.strip()):
+        try:
+            return dt.date.fromisoformat(v.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError("done_on", f"expected the date the step was done, quoted \"YYYY-MM-DD\", or 'n/a' "
+                              f"when it does not apply to this component, not {v!r}")
+
+
+DoneOn = Annotated[
+    Any,
+    PlainValidator(_done_on),
+    PlainSerializer(lambda v: v if v == "n/a" else v.isoformat(), return_type=str),
+    WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"const": "n/a"}],
+                    "description": "The date the step was done ('YYYY-MM-DD'), or 'n/a'."}),
+]
+
+
+class Decommission(Strict):
+    """The checklist of taking a component out of service (62443-3-3 SR 4.2, 4-2 CR 4.2): each step a date or n/a;
+    a step left out is not done. `zonewarden check` names the missing ones (decommission-incomplete)."""
+
+    credentials_revoked: DoneOn | None = Field(None, description="Its accounts, passwords and keys revoked or "
+                                               "changed wherever they were trusted.")
+    certificates_revoked: DoneOn | None = Field(None, description="Its certificates revoked at the issuing CA.")
+    data_erased: DoneOn | None = Field(None, description="Its stored data, configuration and secrets erased "
+                                       "(information persistence, 4-2 CR 4.2).")
+    addresses_released: DoneOn | None = Field(None, description="Its IP addresses released in address management, "
+                                              "free for reuse.")
+    erasure_method: str | None = Field(None, description="How the data was erased: factory reset, crypto-erase, "
+                                       "shredded.")
+    by: Id | None = Field(None, description="Role id of who carried out (or signed off) the decommissioning.")
+    notes: str | None = None
+
+
 class Asset(Strict):
     name: str | None = None
     description: str | None = None
@@ -226,6 +268,8 @@ class Asset(Strict):
     capability: Capability | None = None
     legacy: StrictBool = Field(False, description="Cannot meet current requirements and cannot be replaced soon.")
     reachable_from_outside: StrictBool = Field(False, description="Reachable from outside the plant (an entry point).")
+    decommission: Decommission | None = Field(None, description="Checklist of taking it out of service; for "
+                                              "lifecycle decommissioning or decommissioned.")
 
 
 class Placement(Strict):

@@ -29,6 +29,7 @@ def pack_markdown(pack: ProcurementPack) -> str:
              f"Plant {pack.plant}. The zone's target security level is SL-T `{pack.sl_target}` (FR order IAC UC SI "
              f"DC RDF TRE RA), so the component must reach capability SL-C `{pack.sl_target}`: "
              f"{len(pack.items)} requirements of IEC 62443-4-2 for {article} {type_name}.", "",
+             *_for_assets(pack),
              "## Component requirements (IEC 62443-4-2)", "",
              "| id | title | FR | from SL | zone already covers it by |", "|---|---|---|---|---|"]
     lines += [f"| {i.id} | {i.title} | {i.fr} | {i.level} | {', '.join(i.covered_by)} |" for i in pack.items]
@@ -41,6 +42,13 @@ def pack_markdown(pack: ProcurementPack) -> str:
               "Answer every requirement in the workbook (`zonewarden procure ... -o pack.xlsx`): meets, partly or no, "
               "with the evidence (certificate, test report, manual section)."]
     return "\n".join(lines) + "\n"
+
+
+def _for_assets(pack: ProcurementPack) -> list[str]:
+    if not pack.for_assets:
+        return []
+    return [f"For the planned asset{'s' if len(pack.for_assets) > 1 else ''} of this zone and type: "
+            + ", ".join(f"`{a}`" for a in pack.for_assets) + ".", ""]
 
 
 def pack_xlsx(pack: ProcurementPack) -> bytes:
@@ -57,7 +65,9 @@ def pack_xlsx(pack: ProcurementPack) -> bytes:
     bold = wb.add_format({"bold": True})
     about = wb.add_worksheet("about")
     rows = [("plant", pack.plant), ("zone", f"{pack.zone_name} ({pack.zone})"), ("zone SL-T", str(pack.sl_target)),
-            ("component type", pack.component_type), ("4-1 maturity asked", f"ML {pack.maturity}"),
+            ("component type", pack.component_type),
+            ("for planned assets", ", ".join(pack.for_assets) or "none yet"),
+            ("4-1 maturity asked", f"ML {pack.maturity}"),
             ("how to answer", "In the sheet 'requirements', set 'response' to meets, partly or no for every row and "
                               "name the evidence. Do not change the 'id' column."),
             ("read back with", "zonewarden procure PLANT --import THIS.xlsx --asset ASSET")]

@@ -74,7 +74,8 @@ def traffic_json(result: Conformance, plant_name: str, inputs: list[str]) -> dic
 
 
 def traffic_sarif(result: Conformance, plant: Plant) -> dict[str, Any]:
-    """SARIF with each verdict located at its conduit (or zone, or rule's scope) in the plant file."""
+    """SARIF with each verdict located at its conduit (or zone, or rule's scope; a decommissioned asset's verdict at
+    the asset) in the plant file."""
     sources = plant._sources
     rules = [Rule(k.kind, k.severity, k.title, k.title, ", ".join(k.requirements)) for k in KINDS.values()]
     findings = []
@@ -82,6 +83,8 @@ def traffic_sarif(result: Conformance, plant: Plant) -> dict[str, Any]:
         if v.status in CLOSED:
             continue
         path: tuple[Any, ...] = ("conduits", v.conduit) if v.conduit else ("zones", v.zones[0]) if v.zones[0] else ()
+        if v.kind == "decommissioned" and v.src_asset:
+            path = ("assets", v.src_asset)  # the asset whose state says it is gone
         location = sources.locate(path) if sources is not None and path else None
         findings.append(Finding(v.id, v.kind, v.severity, v.message, location, path, ", ".join(v.requirements)))
     return sarif(findings, rules)
