@@ -3,9 +3,10 @@
 import zonewarden
 
 EXPECTED = [
-    "FRS", "Assessment", "Catalog", "CheckResult", "Finding", "FlowTable", "Location", "Plant", "PlantInvalid",
-    "PlantReadError", "Problem", "Requirement", "SLVector", "__version__", "assess", "check_plant",
-    "check_raw", "json_schema", "load_catalog", "load_plant", "load_tracking", "read_flows", "read_raw",
+    "FRS", "Assessment", "Catalog", "CheckResult", "Finding", "FlowTable", "Impact", "Lifecycle", "Location",
+    "Plant", "PlantDiff", "PlantInvalid", "PlantReadError", "Problem", "Requirement", "SLVector", "__version__",
+    "assess", "check_plant", "check_raw", "diff", "impact", "json_schema", "lifecycle", "load_catalog",
+    "load_plant", "load_tracking", "read_flows", "read_raw",
 ]
 
 

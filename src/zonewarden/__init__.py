@@ -7,7 +7,10 @@ __version__ = "0.1.0"
 
 from .analysis.assess import Assessment, assess
 from .analysis.checks import CheckResult, check_plant, check_raw
+from .analysis.diff import PlantDiff, diff
 from .analysis.findings import Finding
+from .analysis.impact import Impact, impact
+from .analysis.lifecycle import Lifecycle, lifecycle
 from .model.diagnostics import Location, PlantInvalid, PlantReadError, Problem
 from .model.load import load_plant, read_raw
 from .model.plant import Plant, json_schema
@@ -23,8 +26,11 @@ __all__ = [
     "CheckResult",
     "Finding",
     "FlowTable",
+    "Impact",
+    "Lifecycle",
     "Location",
     "Plant",
+    "PlantDiff",
     "PlantInvalid",
     "PlantReadError",
     "Problem",
@@ -34,7 +40,10 @@ __all__ = [
     "assess",
     "check_plant",
     "check_raw",
+    "diff",
+    "impact",
     "json_schema",
+    "lifecycle",
     "load_catalog",
     "load_plant",
     "load_tracking",
