@@ -91,6 +91,14 @@ class FailOn(StrEnum):
     never = "never"
 
 
+def as_of_date(as_of: str | None) -> dt.date | None:
+    """The --as-of option as a date (None: today), or exit 2 with one line."""
+    try:
+        return dt.date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        fail(f"--as-of {as_of!r}: expected a date such as 2026-11-22")
+
+
 def fail(message: str, code: int = 2) -> NoReturn:
     """One clear paragraph on stderr, then the exit status; never a traceback."""
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
@@ -213,10 +221,7 @@ def assess(
         catalog = load_catalog().with_edition(edition)
     except ValueError as e:
         fail(f"--edition: {e}")
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        fail(f"--as-of {as_of!r}: expected a date such as 2026-11-22")
+    day = as_of_date(as_of)
     p = _load_checked(plant)
     doc, tpath = _load_tracking(plant, tracking)
     result = run_assessment(p, doc, tracking_file=tpath, catalog=catalog, as_of=day)
@@ -521,10 +526,7 @@ def _review(plant: Path, tracking: Path | None, traffic: list[Path] | None, as_o
     """Load, assess, analyse paths and (when given) judge traffic: what `report` and `crs` show."""
     from .analysis.review import review
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        fail(f"--as-of {as_of!r}: expected a date such as 2026-11-22")
+    day = as_of_date(as_of)
     p = _load_checked(plant)
     doc, tpath = _load_tracking(plant, tracking)
     flows = None
@@ -672,10 +674,7 @@ def lifecycle(
     from .analysis.lifecycle import lifecycle as lifecycle_of
     from .render.lifecycle import lifecycle_json, print_lifecycle
 
-    try:
-        day = dt.date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        fail(f"--as-of {as_of!r}: expected a date such as 2026-11-22")
+    day = as_of_date(as_of)
     p = _load_checked(plant)
     doc, tpath = _load_tracking(plant, tracking)
     result = lifecycle_of(p, run_assessment(p, doc, tracking_file=tpath, as_of=day), day)

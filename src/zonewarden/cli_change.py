@@ -4,7 +4,6 @@ read the revisions (vcs), compute the impact (analysis.impact), render it (rende
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,7 @@ import typer
 
 from . import vcs
 from .analysis.findings import severity_rank
-from .cli import Severity, _document_format, _load_checked, _load_tracking, app, emit, err, fail, out
+from .cli import Severity, _document_format, _load_checked, _load_tracking, app, as_of_date, emit, err, fail, out
 from .render.output import to_json
 
 
@@ -25,13 +24,6 @@ class DiffFormat(StrEnum):
 
 FailOnOption = Annotated[Severity, typer.Option(help="Lowest severity of an effect (not closed by the tracking "
                                                 "file) that makes the exit status 1, to gate a merge request.")]
-
-
-def _day(as_of: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        fail(f"--as-of {as_of!r}: expected a date such as 2026-11-22")
 
 
 def _side(rev: vcs.Revision, tracking: Path | None = None):
@@ -46,7 +38,7 @@ def _side(rev: vcs.Revision, tracking: Path | None = None):
 def _impact(old: vcs.Revision, new: vcs.Revision, tracking: Path | None, as_of: str | None):
     from .analysis.impact import impact
 
-    day = _day(as_of)
+    day = as_of_date(as_of)
     a, ta = _side(old)
     b, tb = _side(new, tracking)
     return a, b, impact(a, b, old_tracking=ta, new_tracking=tb, as_of=day)
