@@ -353,7 +353,8 @@ def traffic(
     """Judge observed traffic against the plant's zones, conduits and flow rules."""
     from .analysis.conformance import KINDS, conformance
     from .analysis.tracking import apply_tracking
-    from .render.traffic import CLOSED, print_traffic, traffic_json, traffic_sarif
+    from .model.tracking import CLOSED
+    from .render.traffic import print_traffic, traffic_json, traffic_sarif
 
     if kind is not None and kind not in KINDS:
         fail(f"--kind {kind!r}: expected one of {', '.join(KINDS)}")

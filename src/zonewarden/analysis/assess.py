@@ -14,7 +14,7 @@ from typing import Any
 from ..model.plant import Plant
 from ..model.sl import SLVector
 from ..model.source import paused_gc
-from ..model.tracking import Tracking
+from ..model.tracking import CLOSED, Tracking
 from ..standard.attack import Attack, load_attack
 from ..standard.catalog import Catalog, load_catalog
 from .achieved import (
@@ -100,10 +100,9 @@ class Assessment:
 
     def open_at_or_above(self, severity: str) -> int:
         """Gaps and findings at or above a severity that the tracking file has not closed."""
-        closed = ("accepted", "mitigated", "false-positive")
-        n = sum(1 for g in self.gaps if severity_rank(g.severity) >= severity_rank(severity) and g.status not in closed)
+        n = sum(1 for g in self.gaps if severity_rank(g.severity) >= severity_rank(severity) and g.status not in CLOSED)
         return n + sum(1 for f in self.findings if severity_rank(f.severity) >= severity_rank(severity)
-                       and self.status(f.id) not in closed)
+                       and self.status(f.id) not in CLOSED)
 
 
 def assess(plant: Plant, tracking: Tracking | None = None, *, tracking_file: str | None = None,

@@ -17,7 +17,7 @@ import networkx as nx
 
 from ..model.plant import Plant
 from ..model.sl import FRS, SLVector
-from ..model.tracking import Tracking
+from ..model.tracking import CLOSED, Tracking
 from ..standard.catalog import Catalog, load_catalog
 from .achieved import system_requirements
 from .assess import Assessment
@@ -29,7 +29,6 @@ from .paths import AttackGraph, PathsResult, describe, targets
 from .review import Review, review
 from .tracking import apply_tracking
 
-CLOSED = ("accepted", "mitigated", "false-positive")
 BOUNDARY_SRS = ("5.1", "5.2", "7.7")  # what a flow rule decides: segmentation, boundary protection, least function
 UNTRUSTED_SRS = ("1.13",)  # ... and access from untrusted networks, when one end is untrusted
 

@@ -18,6 +18,7 @@ from typing import Any
 from ..model import vocabulary as V
 from ..model.plant import Asset, Compensation, FlowRule, Plant
 from ..model.source import paused_gc
+from ..model.tracking import CLOSED
 from .assess import Assessment, ZoneResult, assess
 from .capability import COUNTED_LIFECYCLE
 from .findings import SEVERITIES, severity_rank
@@ -33,7 +34,6 @@ CHECKLIST = {
 }
 FLOW_RULES_STEP = "removed from every flow rule"
 REVIEW_WINDOW = dt.timedelta(days=30)  # a compensation due for review this soon is worth saying
-CLOSED = ("accepted", "mitigated", "false-positive")  # tracking statuses that close a gap
 MEANING = {
     "planned": "not on the network yet and not counted in SL-A; its zone's SL-T says what to buy",
     "commissioning": "being installed; counted in SL-A; verify it before it goes into operation",

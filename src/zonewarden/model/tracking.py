@@ -20,6 +20,7 @@ from .plant import Strict
 from .source import SourceMap, build, compose
 
 STATUSES = ("open", "in-progress", "accepted", "mitigated", "false-positive")
+CLOSED = ("accepted", "mitigated", "false-positive")  # statuses that take a finding off the open list
 FILENAME = TRACKING_FILENAME
 
 

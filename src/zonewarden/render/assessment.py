@@ -13,10 +13,10 @@ from ..analysis.achieved import RequirementState
 from ..analysis.assess import Assessment, ZoneResult
 from ..analysis.findings import SEVERITIES, Finding
 from ..model.sl import FRS, SLVector
+from ..model.tracking import CLOSED
 from ..standard.catalog import Catalog
 
 _SEV = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-_CLOSED = ("accepted", "mitigated", "false-positive")
 MAX_ROWS = 40  # a summary a person reads; --format json carries every row
 
 
@@ -29,7 +29,7 @@ def _worst_first(items: list, key, what: str) -> tuple[list, str]:
 
 
 def _open(gaps: list) -> int:
-    return sum(1 for g in gaps if g.status not in _CLOSED)
+    return sum(1 for g in gaps if g.status not in CLOSED)
 
 
 def _vec(v: SLVector | None) -> list[int] | None:
@@ -82,7 +82,7 @@ def assessment_json(a: Assessment, *, zone: str | None = None) -> dict[str, Any]
         "summary": {
             "zones": len(a.zones), "conduits": len(a.conduits),
             "zones_meeting_target": sum(1 for z in a.zones if z.sl_achieved.meets(z.sl_target)),
-            "gaps": len(gaps), "open_gaps": sum(1 for g in gaps if g.status not in _CLOSED),
+            "gaps": len(gaps), "open_gaps": sum(1 for g in gaps if g.status not in CLOSED),
             "gaps_by_role": dict(sorted(Counter(g.owner_role for g in gaps).items())),
             "gaps_by_severity": {s: n for s in SEVERITIES if (n := sum(1 for g in gaps if g.severity == s))},
             "gaps_by_status": dict(sorted(Counter(g.status for g in gaps).items())),
@@ -139,7 +139,7 @@ def print_summary(console: Console, a: Assessment) -> None:
         for f in findings:
             ft.add_row(f"[{_SEV.get(f.severity, '')}]{f.severity}[/]", f.id, a.status(f.id), f.message)
         console.print(ft)
-    roles = Counter(g.owner_role for g in a.gaps if g.status not in _CLOSED)
+    roles = Counter(g.owner_role for g in a.gaps if g.status not in CLOSED)
     console.print("open gaps by role: " + (", ".join(f"{r} {n}" for r, n in sorted(roles.items())) or "none"))
     for e in a.tracking.stale:
         console.print(f"[yellow]stale tracking entry[/] {e.id!r} ({e.status}) matches no finding")

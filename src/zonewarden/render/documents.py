@@ -20,9 +20,10 @@ from .. import __version__
 from ..analysis.findings import SEVERITIES
 from ..analysis.review import Review
 from ..model.plant import Plant
+from ..model.tracking import CLOSED
 from .charts import sl_chart
 from .diagram import status_of
-from .registers import CLOSED, open_count, sl
+from .registers import open_count, sl
 
 ROLE_TITLES = {"asset_owner": "asset owner", "integrator": "system integrator",
                "product_supplier": "product supplier", "service_provider": "service provider"}

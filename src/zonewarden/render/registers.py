@@ -12,8 +12,8 @@ from typing import Any
 from ..analysis.paths import describe
 from ..analysis.review import Review
 from ..model.sl import SLVector
+from ..model.tracking import CLOSED
 
-CLOSED = ("accepted", "mitigated", "false-positive")
 Cell = str | int | float | None
 
 

@@ -11,11 +11,11 @@ from rich.table import Table
 from ..analysis.conformance import KINDS, Conformance, Verdict
 from ..analysis.findings import Finding, Rule, severity_rank
 from ..model.plant import Plant
+from ..model.tracking import CLOSED
 from .findings import sarif
 
 MAX_ROWS = 40
 STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-CLOSED = ("accepted", "mitigated", "false-positive")
 
 
 def ordered(verdicts: list[Verdict]) -> list[Verdict]:
