@@ -422,8 +422,15 @@ def catalog(
     type: Annotated[str | None, typer.Option("--type", help="4-2 component type, e.g. embedded_device.")] = None,
     edition: Annotated[str, typer.Option(help="3-3 reading: 2013+COR1:2014 (default) or 2013.")] = DEFAULT_EDITION,
     format: Annotated[ListFormat, typer.Option("--format", "-f", help="table or json.")] = ListFormat.table,
+    map: Annotated[str | None, typer.Option("--map", metavar="ID", help="Show one id's crosswalk edges both ways: "
+                                            "a 62443 id (SR 1.1, CR 2.1, SM-9, ORG 1.1) or a target id (PR.AA-01, "
+                                            "A.8.22, AC-2, 21(2)(d), I(2)(a)); prefix csf:, iso27001:, 800-53:, "
+                                            "nis2:, cra: or 62443: when an id is ambiguous.")] = None,
 ) -> None:
     """List IEC 62443 requirements: ids, short titles, levels, component types, our guidance."""
+    if map is not None:
+        _catalog_map(map, format)
+        return
     if part is not None and part not in PARTS:
         fail(f"--part {part!r}: expected one of {', '.join(PARTS)}")
     if sl is not None and not 1 <= sl <= 4:
@@ -441,6 +448,32 @@ def catalog(
     bits = [f"part {part}" if part else "all parts", f"level {sl}" if sl else "", fr or "", type or ""]
     out.print(catalog_table(items, "IEC 62443 " + ", ".join(b for b in bits if b), scale or "level"))
     out.print(f"{len(items)} items")
+
+
+def _catalog_map(ident: str, format: ListFormat) -> None:
+    from .render.crosswalk import map_json, print_map
+    from .standard.crosswalk import FRAMEWORKS, load_crosswalk
+
+    cw, cat = load_crosswalk(), load_catalog()
+    prefix, sep, rest = ident.partition(":")
+    scopes = ("62443", *FRAMEWORKS)
+    if sep and prefix.strip().lower() in scopes:
+        scopes, ident = (prefix.strip().lower(),), rest.strip()
+    hits: list[tuple[str, str]] = []
+    for scope in scopes:
+        if scope == "62443":
+            req = cat.find(ident)
+            if req is not None and (cw.edges_from(req.id) or len(scopes) == 1):
+                hits.append(("62443", req.id))
+        elif scope in cw.frameworks and (item := cw.framework(scope).find(ident)) is not None:
+            hits.append((scope, item.id))
+    if not hits:
+        fail(f"--map {ident!r}: no 62443 requirement with crosswalk edges and no item of {', '.join(FRAMEWORKS)} "
+             "has this id (e.g. 'SR 1.1', 'PR.AA-01', 'A.8.22', 'AC-2', '21(2)(d)', 'I(2)(a)')")
+    if format is ListFormat.json:
+        sys.stdout.write(to_json(map_json(cw, hits)))
+    else:
+        print_map(out, cw, hits, "low")
 
 
 @app.command()
@@ -778,7 +811,7 @@ def main() -> None:
         sys.exit(3)
 
 
-from . import cli_change  # noqa: E402, F401  (registers diff and change on `app`)
+from . import cli_change, cli_crosswalk  # noqa: E402, F401  (they register diff, change, crosswalk on `app`)
 
 if __name__ == "__main__":  # pragma: no cover
     from zonewarden.cli import main as _main  # the imported module, on whose `app` cli_change registered

@@ -74,7 +74,8 @@ _R = [
     Rule("requirement-type-mismatch", "warning", "Requirement for another component type",
          "A capability `meets` names a 4-2 variant (EDR, HDR, NDR, SAR) of another component type.", "ZCR 6.4"),
     Rule("requirement-without-effect", "warning", "Countermeasure claims a requirement that SL-A cannot use",
-         "A countermeasure `meets` an id with no 62443-3-3 counterpart (CR 3.14, SM-1, ...); zone SL-A ignores it."),
+         "A countermeasure `meets` an id with no 62443-3-3 counterpart (CR 3.14, SM-1, ...); zone SL-A ignores it. "
+         "Programme ids of 2-1 and 2-4 (ORG 1.4, ...) are exempt: they evidence the programme in `crosswalk`."),
     Rule("certificate-without-sl", "warning", "Certificate that names no security level",
          "A capability gives only a certificate, and no 'SL n' can be read from it, so its SL-C counts as 0."),
     Rule("zone-flows-unused", "warning", "Zone flows that nothing enforces",
@@ -351,7 +352,8 @@ def _requirements(c: _Ctx) -> Iterator[Finding]:
     for mid, m in p.countermeasures.items():
         for i, rid in enumerate(m.meets):
             yield from known(rid, "countermeasures", mid, "meets", i)
-            if c.catalog.find(rid) is not None and not system_counterparts(rid, c.catalog):
+            req = c.catalog.find(rid)
+            if req is not None and req.part not in ("2-1", "2-4") and not system_counterparts(rid, c.catalog):
                 yield c.f("requirement-without-effect", f"countermeasure {mid!r} meets {rid}, which stands for no "
                           "62443-3-3 requirement; it does not count toward any zone's SL-A",
                           "countermeasures", mid, "meets", i)

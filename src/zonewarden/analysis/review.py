@@ -8,7 +8,7 @@ The traffic part needs Arrow and DuckDB, so it is imported only when a flow tabl
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..model.plant import Plant
@@ -20,6 +20,7 @@ from .tracking import apply_tracking
 
 if TYPE_CHECKING:
     from .conformance import Conformance
+    from .crosswalk import Coverage
 
 
 @dataclass
@@ -31,6 +32,16 @@ class Review:
     traffic_inputs: list[str]
     as_of: dt.date
     catalog: Catalog
+    _coverage: dict[str, Coverage] = field(default_factory=dict, repr=False, compare=False)
+
+    def coverage(self, framework: str) -> Coverage:
+        """Crosswalk coverage towards one framework (analysis.crosswalk), computed once per review."""
+        if framework not in self._coverage:
+            from ..standard.crosswalk import load_crosswalk
+            from .crosswalk import coverage
+
+            self._coverage[framework] = coverage(self.assessment, load_crosswalk(), framework, self.catalog)
+        return self._coverage[framework]
 
 
 def review(plant: Plant, tracking: Tracking | None = None, *, tracking_file: str | None = None,

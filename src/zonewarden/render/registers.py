@@ -162,8 +162,24 @@ def tracking(r: Review) -> Register:
                     f"From {tr.file}." if tr.file else "No tracking file: every finding is open.")
 
 
+def crosswalk(r: Review) -> Register:
+    """Every item of the five target frameworks with the state of the 62443 requirements behind it."""
+    from ..standard.crosswalk import FRAMEWORKS
+    from .crosswalk import coverage_rows
+
+    rows: list[list[Cell]] = []
+    cols: list[str] = []
+    for fw in FRAMEWORKS:
+        cols, part = coverage_rows(r.coverage(fw), framework_column=True)
+        rows += part
+    return Register("crosswalk", "Crosswalk to other frameworks", cols, rows,
+                    "No official 62443 crosswalk to these frameworks exists: edges are NIST tables composed, else "
+                    "zonewarden curation (medium confidence or better). 'zonewarden crosswalk PLANT --to X' lists "
+                    "each edge with its provenance.")
+
+
 def all_registers(r: Review) -> list[Register]:
     """In the order the report shows them; the traffic register only when traffic was given."""
     regs = [zones(r), conduits(r), risks(r), gaps(r), compensations(r), depth(r), findings(r), traffic(r),
-            assets(r), tracking(r)]
+            assets(r), tracking(r), crosswalk(r)]
     return [g for g in regs if g is not None]

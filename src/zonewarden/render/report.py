@@ -85,12 +85,24 @@ def _sentences(r: Review, s: dict[str, Any]) -> list[str]:
     return out
 
 
+CROSSWALK_NOTE = ("No official crosswalk from IEC 62443 to these frameworks exists; each edge carries its provenance "
+                  "(NIST's published tables, composed, or zonewarden curation) and confidence, and only edges of "
+                  "medium confidence or better count here.")
+
+
+def crosswalk_summary(r: Review) -> list[tuple[str, int, dict[str, int]]]:
+    from ..standard.crosswalk import FRAMEWORKS
+
+    return [(c.framework.name, len(c.units()), c.rollup()) for c in (r.coverage(fw) for fw in FRAMEWORKS)]
+
+
 def report_html(r: Review, *, for_print: bool = False) -> str:
     """The whole report; `for_print` drops the zoom script and lays the diagram out for a page."""
     diagram = zone_diagram(r.plant, r.assessment)
     context = {**meta(r, f"Security assessment: {r.plant.plant.name}"), "s": summary(r), "zones": zone_sheets(r),
                "conduits": conduit_sheets(r), "registers": R.all_registers(r), "diagram": Markup(diagram),
-               "for_print": for_print, "tracking_file": r.assessment.tracking.file}
+               "for_print": for_print, "tracking_file": r.assessment.tracking.file,
+               "crosswalk_summary": crosswalk_summary(r), "crosswalk_note": CROSSWALK_NOTE}
     return environment().get_template("report.html.j2").render(**context)
 
 
