@@ -164,6 +164,15 @@ def test_clean_small_plant_has_no_findings(plant_file):
     assert check_raw(read_raw(path)).findings == []
 
 
+def test_programme_ids_in_meets_do_not_warn_but_process_ids_do(plant_file):
+    """2-1 and 2-4 ids record the asset owner's programme (the crosswalk counts them); a 4-1 practice on a
+    countermeasure of the plant is still a claim SL-A cannot use."""
+    cms = "countermeasures:\n  prog: {kind: procedure, at: {zone: z1}, meets: [ORG 1.4, CM 1.4, SP.01, SM-1]}\n"
+    found = check_raw(read_raw(plant_file(Z12 + A1 + cms))).findings
+    assert [f.message.split(" meets ")[1].split(",")[0] for f in found if f.rule == "requirement-without-effect"] \
+        == ["SM-1"]
+
+
 def test_address_in_another_zones_network_is_an_error_even_without_own_networks(plant_file):
     path = plant_file(Z12 + "  z3: {name: Z3, level: 3, kind: operations}\n" + A1
                       + "  a3: {zone: z3, type: host_device, addresses: [10.0.1.77]}\n")
