@@ -14,6 +14,7 @@ than its met 62443 requirements (no met edge is `equal` or `superset_of`).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,8 +127,10 @@ def _judge(item: TargetItem, edges: list[Edge], reqs: dict[str, RequirementInPla
             f"; {len(reqs) - len(met)} above this plant's SL-T" if len(met) < len(reqs) else "")
     elif met or partly:
         cov = "partly"
-        why = f"{len(met)} met, {len(open_)} with gaps or not evidenced: " + ", ".join(r.id for r in open_[:6]) + (
-            " ..." if len(open_) > 6 else "")
+        counts = Counter(r.state for r in open_)
+        words = {"partly": "met in part", "gap": "with gaps", "not_evidenced": "not evidenced"}
+        why = ", ".join([f"{len(met)} met"] + [f"{counts[k]} {w}" for k, w in words.items() if counts[k]]) + ": " + (
+            ", ".join(r.id for r in open_[:6]) + (" ..." if len(open_) > 6 else ""))
     else:
         cov = "not"
         targeted = [r for r in reqs.values() if r.state != "not_targeted"]
