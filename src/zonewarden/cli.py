@@ -473,7 +473,7 @@ def _catalog_map(ident: str, format: ListFormat) -> None:
     if format is ListFormat.json:
         sys.stdout.write(to_json(map_json(cw, hits)))
     else:
-        print_map(out, cw, hits, "low")
+        print_map(out, cw, hits)
 
 
 @app.command()

@@ -162,7 +162,7 @@ def write_sheet(wb: Any, head: Any, name: str, cols: list[str], rows: list[list[
     ws.autofilter(0, 0, max(len(rows), 1), len(cols) - 1)
 
 
-def print_map(console: Console, crosswalk: Crosswalk, hits: list[tuple[str, str]], min_confidence: str) -> None:
+def print_map(console: Console, crosswalk: Crosswalk, hits: list[tuple[str, str]]) -> None:
     """`catalog --map ID`: one requirement's edges both ways (62443 id -> targets; target id -> 62443)."""
     for kind, ident in hits:
         if kind == "62443":

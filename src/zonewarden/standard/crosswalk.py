@@ -29,7 +29,6 @@ CSF11_CARRIED = "NIST CSF 1.1 informative references, carried to CSF 2.0"
 UNIT_KINDS = {"csf": ("subcategory",), "iso27001": ("control",), "800-53": ("control", "enhancement"),
               "nis2": ("measure",), "cra": ("requirement",)}
 DETAIL_KINDS = {"nis2": ("section", "subsection")}  # shown below the units: the CIR (EU) 2024/2690 breakdown
-_INVERSE = {"subset_of": "superset_of", "superset_of": "subset_of"}
 
 
 @dataclass(frozen=True)
@@ -214,16 +213,15 @@ def compose(r1: str, r2: str) -> str:
     return "intersects_with"
 
 
-def _merge(edges: list[Edge]) -> Edge:
-    """One edge for several derivation paths between the same ends: the union of what they went through, the
+def _merge(edges: list[Edge], rationale: str) -> Edge:
+    """One edge for every derivation path between the same ends: the union of what they went through, the
     relationship they agree on (else intersects_with) and the highest confidence any path earns."""
     first = edges[0]
     rels = {e.relationship for e in edges}
     via = tuple(dict.fromkeys(v for e in edges for v in e.via))
     conf = max((e.confidence for e in edges), key=CONFIDENCE.index)
-    rationale = first.rationale if len(edges) == 1 else f"{first.rationale.split(' via ')[0]} via {', '.join(via)}"
     return Edge(first.source, first.framework, first.target, rels.pop() if len(rels) == 1 else "intersects_with",
-                first.provenance, conf, rationale, True, via)
+                first.provenance, conf, rationale.format(via=", ".join(via)), True, via)
 
 
 def _read(base: Any, name: str) -> dict[str, Any] | None:
@@ -248,11 +246,11 @@ def _carried_csf11(doc: dict[str, Any], transitions: dict[str, Any]) -> list[Edg
             source = normalize_id(sr)
             for step in transitions.get(sub11, []):
                 conf = "low" if step["kind"] == "incorporated" else "medium"
-                e = Edge(source, "csf", step["to"], "intersects_with", CSF11_CARRIED, conf,
-                         f"NIST CSF 1.1 cites {source} for {sub11} ({step['kind']} into {step['to']} in CSF 2.0)",
-                         True, (f"CSF 1.1 {sub11}",))
+                e = Edge(source, "csf", step["to"], "intersects_with", CSF11_CARRIED, conf, "", True,
+                         (f"CSF 1.1 {sub11}",))
                 paths.setdefault(e.key, []).append(e)
-    return [_merge(v) if len(v) > 1 else v[0] for v in paths.values()]
+    return [_merge(v, f"NIST CSF 1.1 cites {k[0]} for {{via}}; CSF 2.0 carries that to {k[2]}")
+            for k, v in paths.items()]
 
 
 def _through_csf(first: list[Edge], table: dict[str, Any], framework: str) -> list[Edge]:
@@ -268,16 +266,9 @@ def _through_csf(first: list[Edge], table: dict[str, Any], framework: str) -> li
             target = canon_target(framework, row["target"])
             rel = compose(e.relationship, row.get("relationship", "intersects_with"))
             conf = "low"  # two hops, at least one of them a judgement: shown only with --min-confidence low
-            d = Edge(e.source, framework, target, rel, provenance, conf,
-                     f"{e.source} reaches {target} via", True, (f"CSF 2.0 {e.target}",))
+            d = Edge(e.source, framework, target, rel, provenance, conf, "", True, (f"CSF 2.0 {e.target}",))
             paths.setdefault(d.key, []).append(d)
-    out = []
-    for v in paths.values():
-        m = _merge(v)
-        out.append(Edge(m.source, m.framework, m.target, m.relationship, m.provenance, m.confidence,
-                        f"{m.source} reaches {m.target} via {', '.join(m.via)} ({table['publisher']} table)",
-                        True, m.via))
-    return out
+    return [_merge(v, f"{k[0]} reaches {k[2]} via {{via}} ({table['publisher']} table)") for k, v in paths.items()]
 
 
 @cache
