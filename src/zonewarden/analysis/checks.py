@@ -218,6 +218,10 @@ def _references(c: _Ctx) -> Iterator[Finding]:
         yield from ref("role", p.roles, a.owner, "assets", aid, "owner")
         if a.decommission is not None:
             yield from ref("role", p.roles, a.decommission.by, "assets", aid, "decommission", "by")
+        for i, patch in enumerate(a.patches):
+            for j, mid in enumerate(patch.compensated_by):
+                yield from ref("countermeasure", p.countermeasures, mid, "assets", aid, "patches", i,
+                               "compensated_by", j)
     for mid, m in p.countermeasures.items():
         table = {"zone": p.zones, "conduit": p.conduits, "asset": p.assets}[m.at.kind]
         yield from ref(m.at.kind, table, m.at.target, "countermeasures", mid, "at", m.at.kind)

@@ -182,15 +182,16 @@ def targets(plant: Plant) -> list[str]:
                   and (order.index(a.criticality) >= floor or plant.zones[a.zone].kind == "safety" or aid in extra))
 
 
-def depths(plant: Plant, sl_targets: dict[str, list[int]], graph: AttackGraph | None = None) -> list[TargetDepth]:
-    """Depth of every target against the plant's policy (`risk.depth`), given each zone's SL-T: one
-    shortest-path tree per entry point, then each target reads its zone's distance."""
+def depths(plant: Plant, sl_targets: dict[str, list[int]], graph: AttackGraph | None = None,
+           assets: list[str] | None = None) -> list[TargetDepth]:
+    """Depth of every target (or of the given assets) against the plant's policy (`risk.depth`), given each
+    zone's SL-T: one shortest-path tree per entry point, then each target reads its zone's distance."""
     graph = graph or AttackGraph(plant)
     policy = plant.risk.depth if plant.risk else None
     high_sl, layers_high, layers = (policy.high_sl, policy.layers_high, policy.layers) if policy else (3, 2, 1)
     trees = {e: nx.single_source_dijkstra(graph.graph, ("zone", e), weight=graph._weight) for e in graph.entries}
     out = []
-    for aid in targets(plant):
+    for aid in targets(plant) if assets is None else assets:
         zone = plant.assets[aid].zone
         need = layers_high if max(sl_targets.get(zone, [0])) >= high_sl else layers
         reach = [(dist[("zone", zone)], entry) for entry, (dist, _) in trees.items() if ("zone", zone) in dist]

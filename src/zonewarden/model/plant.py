@@ -248,6 +248,36 @@ class Decommission(Strict):
     notes: str | None = None
 
 
+_ADVISORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{2,63}$")
+_CVE = re.compile(r"^CVE-\d{4}-\d{4,}$")
+
+
+class Patch(Strict):
+    """Where one advisory (or one CVE) stands on one asset, in the patch states of IEC TR 62443-2-3."""
+
+    advisory: str | None = Field(None, description="Advisory tracking id, e.g. ICSA-23-194-04 or SSA-123456.")
+    cve: str | None = Field(None, description="A single CVE, e.g. CVE-2023-12345, when no advisory covers it.")
+    state: Literal[V.PATCH_STATES] = Field(description="new, evaluating, approved, tested, installed "  # type: ignore[valid-type]
+                                           "or deferred.")
+    date: dt.date | None = Field(None, description="When it reached this state.")
+    compensated_by: list[Id] = Field([], description="Countermeasure ids that stand in while a patch is deferred.")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> Patch:
+        if (self.advisory is None) == (self.cve is None):
+            raise ValueError("a patch entry names exactly one of `advisory` or `cve`")
+        if self.advisory is not None and not _ADVISORY.match(self.advisory):
+            raise ValueError(f"advisory {self.advisory!r}: expected a tracking id such as ICSA-23-194-04")
+        if self.cve is not None and not _CVE.match(self.cve):
+            raise ValueError(f"cve {self.cve!r}: expected CVE-YYYY-NNNN")
+        return self
+
+    @property
+    def ref(self) -> str:
+        return self.advisory or self.cve or ""
+
+
 class Asset(Strict):
     name: str | None = None
     description: str | None = None
@@ -270,6 +300,9 @@ class Asset(Strict):
     reachable_from_outside: StrictBool = Field(False, description="Reachable from outside the plant (an entry point).")
     decommission: Decommission | None = Field(None, description="Checklist of taking it out of service; for "
                                               "lifecycle decommissioning or decommissioned.")
+    patches: list[Patch] = Field([], description="Patch state per advisory or CVE (IEC TR 62443-2-3).")
+    sbom: str | None = Field(None, description="A CycloneDX SBOM of its software, relative to the file that "
+                             "defines the asset (written by `zonewarden import-sbom`).")
 
 
 class Placement(Strict):
@@ -359,6 +392,19 @@ class DepthPolicy(Strict):
     targets: list[Id] = Field([], description="Further assets to treat as targets.")
 
 
+class VulnerabilityPolicy(Strict):
+    """How matched advisories weigh on risk and findings (`zonewarden advisories`, `assess --csaf`)."""
+
+    likelihood_raise: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = Field(
+        1, description="Likelihood levels added to every scenario of a zone that holds an affected asset whose "
+        "patch is not installed (nor deferred with compensation); capped at the matrix.")
+    min_cvss: Annotated[float, BeforeValidator(_reject_bool), Field(ge=0, le=10)] = Field(
+        7.0, description="Only advisories with a CVSS v3 base score at or above this raise likelihood.")
+    critical_cvss: Annotated[float, BeforeValidator(_reject_bool), Field(ge=0, le=10)] = Field(
+        9.0, description="An affected, unpatched asset at or above this score that an entry point reaches with "
+        "depth below policy is a critical finding.")
+
+
 class Risk(Strict):
     matrix: Matrix = Matrix()
     tolerable: Level = Field(description="Highest acceptable risk (likelihood x worst consequence).")
@@ -370,6 +416,8 @@ class Risk(Strict):
         "zone (a requirement that mitigates it is satisfied); pro rata for some.")
     scenarios: list[Scenario] = []
     depth: DepthPolicy = Field(DepthPolicy(), description="Defense-in-depth policy for attack paths.")
+    vulnerabilities: VulnerabilityPolicy = Field(VulnerabilityPolicy(), description="How matched advisories "
+                                                 "raise likelihood and which are critical.")
 
 
 class Policy(Strict):

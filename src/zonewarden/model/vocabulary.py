@@ -34,6 +34,8 @@ COUNTERMEASURE_KINDS = (
     "media_control", "encryption", "time_source", "policy", "procedure", "monitoring", "other",
 )
 COUNTERMEASURE_STATUS = ("planned", "implemented", "retired")
+# IEC TR 62443-2-3 patch lifecycle of one advisory or CVE on one asset
+PATCH_STATES = ("new", "evaluating", "approved", "tested", "installed", "deferred")
 
 PROTOCOLS = (
     "modbus", "s7comm", "s7comm-plus", "dnp3", "enip", "iec104", "opcua", "bacnet", "goose", "mms",

@@ -45,3 +45,17 @@ def update_asset_meets(file: Path, asset: str, add: list[str], remove: list[str]
     yaml.dump(doc, buf)
     write_atomic(file, buf.getvalue())
     return added, removed
+
+
+def set_asset_field(file: Path, asset: str, key: str, value: str) -> None:
+    """Set `assets.<asset>.<key>` to a scalar in `file`, keeping the rest of the file as it was."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    doc = yaml.load(file.read_text(encoding="utf-8"))
+    doc["assets"][asset][key] = value
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    write_atomic(file, buf.getvalue())
