@@ -74,7 +74,7 @@ _SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "gmbh", "ag", "sa",
              "company", "kg", "plc", "srl", "oy", "pte", "bv", "nv", "the", "a", "an", "subsidiary", "affiliate",
              "of", "formerly", "group", "holdings", "mfg", "me", "spa", "kk", "sas", "ab", "as", "aktiebolag"}
 _SERIES = {"series", "family", "families", "all", "variants", "variant", "products", "product", "devices",
-           "device", "models", "model", "line", "range", "and", "the", "for", "incl", "including"}
+           "device", "models", "model", "firmware", "line", "range", "and", "the", "for", "incl", "including"}
 
 
 def fold(text: str) -> str:

@@ -114,6 +114,8 @@ def compare(a: Version, b: Version) -> int | None:
     if a.kind == "date":
         return _cmp(a.main, b.main)
     if a.kind == "num":
+        if _notations_differ(a, b) or _notations_differ(b, a):
+            return None
         n = max(len(a.main), len(b.main))
         c = _cmp(a.main + (0,) * (n - len(a.main)), b.main + (0,) * (n - len(b.main)))
         if c:
@@ -123,6 +125,13 @@ def compare(a: Version, b: Version) -> int | None:
             return c
         return _cmp_tail(a.tail, b.tail)
     return _cmp_tail(a.tail, b.tail)
+
+
+def _notations_differ(a: Version, b: Version) -> bool:
+    """"V7.5 SP2 Upd 14" against "V7.5.2.13": one writes service packs as words, the other as more numbers;
+    reading them as one scale would call the newer release older."""
+    return (any(a.slots) and not any(b.slots) and len(b.main) > len(a.main)
+            and b.main[: len(a.main)] == a.main)
 
 
 def _cmp_tail(a: tuple, b: tuple) -> int | None:
@@ -234,6 +243,8 @@ def parse_range(text: str, exact: bool = False) -> Range:
     out: list[Constraint] = []
     if not _CONSTRAINT.search(s) and re.search(r",|\band\b", s):
         s = re.sub(r"\s*(?:,\s*and|,|\band\b)\s*", " | ", s)  # "V15, V15.1 and V16": a list of versions
+    else:
+        s = re.sub(r"\s+and\s+(?=[<>=])", " ", s)  # ">V1.1 and <V2.0.1": one interval
     for part in s.split("|"):
         part = part.strip()
         if not part:

@@ -127,6 +127,7 @@ _SBOM_TYPES = ("application", "framework", "library", "container", "platform", "
 def _vulnerabilities(plant: Plant, rows: list[Row], refs: dict[tuple[str, str | None], str]) -> list[dict]:
     out: list[dict[str, Any]] = []
     done: set[tuple[str, str]] = set()
+    covered = {(r.match.asset, r.match.advisory.id) for r in rows}
     for r in rows:
         m = r.match
         ref = refs.get((m.asset, m.item.component)) or refs.get((m.asset, None))
@@ -163,8 +164,7 @@ def _vulnerabilities(plant: Plant, rows: list[Row], refs: dict[tuple[str, str | 
             continue
         for p in a.patches:
             key = p.cve or p.advisory or ""
-            if (ref, key) in done or any(d[0] == ref and r.match.advisory.id == p.advisory
-                                          for r in rows for d in done if r.match.asset == aid):
+            if (ref, key) in done or (aid, p.advisory) in covered:
                 continue
             done.add((ref, key))
             out.append({"bom-ref": f"vuln:{ref}:{key}", "id": key,
