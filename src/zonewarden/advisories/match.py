@@ -9,17 +9,27 @@ matched at the best level: affected > unknown > fixed > not_affected.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .csaf import REMEDIATION_ORDER, Advisory, ProductEntry
-from .names import model_key, models_in_name, name_tokens, vendor_keys
-from .versions import compare, contains, parse_range, parse_version
+from .names import (
+    model_key,
+    model_patterns,
+    models_in_name,
+    name_tokens,
+    name_variants,
+    split_version_line,
+    vendor_keys,
+)
+from .versions import Version, compare, contains, parse_range, parse_version
 
 OUTCOMES = ("affected", "unknown", "fixed", "not_affected")  # most severe first
-LEVELS = ("model number", "model number in name", "product name", "product family")
+LEVELS = ("model number", "model number in name", "model number pattern", "product name",
+          "product name and release", "product family", "product words")
 
 
 @dataclass(frozen=True)
@@ -108,16 +118,50 @@ def judge(entry: ProductEntry, status: str, firmware: str | None) -> tuple[str, 
                       f"{status.replace('_', ' ')}"
 
 
+def _specific(words: frozenset[str]) -> bool:
+    """Enough to name a product by its words alone: two words, or one like "EMAxxx" or "MX350"."""
+    if len(words) >= 2:
+        return True
+    (w,) = words
+    return len(w) >= 5 and not w.isdigit()
+
+
+def _not_past_every_release(evidence: list[Evidence], firmware: str | None, adv: Advisory) -> None:
+    """"Fixed" means past every affected release the advisory lists for the product: a firmware between two
+    listed versions (2.5 among 2.2, 2.4, 2.6 and 2.7) is not affected, not fixed."""
+    fw = parse_version(firmware)
+    if fw is None:
+        return
+    tops = []
+    for e in evidence:
+        if e.status == "affected":
+            entry = adv.by_id[e.product_id]
+            top = parse_range(entry.version, entry.exact).upper if entry.version.strip() else None
+            if top is not None:
+                tops.append(top)
+    for e in evidence:
+        if e.outcome == "fixed" and any(compare(fw, t) == -1 for t in tops):
+            e.outcome = "not_affected"
+            e.reason = f"firmware {firmware} is outside the affected {e.version!r}, but not past every affected " \
+                       "release the advisory lists"
+
+
 class Matcher:
-    """An index of advisory products by vendor key, model number and name words, built once and asked
-    per inventory item in a handful of dictionary lookups."""
+    """An index of advisory products by vendor key, model number, model pattern and name words, built once
+    and asked per inventory item in a handful of dictionary lookups."""
 
     def __init__(self, advisories: Iterable[Advisory]) -> None:
         self.advisories = list(advisories)
-        self.by_model: dict[str, list[tuple[int, ProductEntry]]] = defaultdict(list)
-        self.by_model_in_name: dict[str, list[tuple[int, ProductEntry]]] = defaultdict(list)
-        self.by_name: dict[tuple[str, tuple[str, ...]], list[tuple[int, ProductEntry]]] = defaultdict(list)
+        Hit = tuple[int, ProductEntry]
+        self.by_model: dict[str, list[Hit]] = defaultdict(list)
+        self.by_model_in_name: dict[str, list[Hit]] = defaultdict(list)
+        self.patterns: dict[str, list[tuple[re.Pattern[str], int, ProductEntry]]] = defaultdict(list)
+        self.by_name: dict[tuple[str, tuple[str, ...]], list[Hit]] = defaultdict(list)
+        self.by_word: dict[tuple[str, str], list[tuple[int, ProductEntry, frozenset[str]]]] = defaultdict(list)
+        self.by_line: dict[tuple[str, tuple[str, ...]], list[tuple[int, ProductEntry, Version]]] = defaultdict(list)
         self.status: list[dict[str, set[str]]] = []
+        words: list[tuple[str, int, ProductEntry, frozenset[str]]] = []
+        freq: Counter[str] = Counter()
         for i, adv in enumerate(self.advisories):
             per: dict[str, set[str]] = defaultdict(set)
             for v in adv.vulnerabilities:
@@ -132,36 +176,72 @@ class Matcher:
                 for m in {*models_in_name(e.name), *models_in_name(e.product)}:
                     self.by_model_in_name[m].append((i, e))
                 keys = vendor_keys(e.vendor)
-                for tokens in {name_tokens(e.product, e.vendor), name_tokens(e.name, e.vendor)}:
-                    if tokens:
+                for pattern in {*model_patterns(e.product), *model_patterns(e.name)}:
+                    for k in keys:
+                        self.patterns[k].append((pattern, i, e))
+                line = split_version_line(e.product)
+                variants = name_variants(e.product, e.vendor) | name_variants(e.name, e.vendor)
+                if line is not None and (lv := parse_version(line[1])) is not None:
+                    for base in name_variants(line[0], e.vendor):
                         for k in keys:
-                            self.by_name[(k, tokens)].append((i, e))
+                            self.by_line[(k, base)].append((i, e, lv))
+                for tokens in variants:
+                    for k in keys:
+                        self.by_name[(k, tokens)].append((i, e))
+                    if line is None:
+                        words += [(k, i, e, frozenset(tokens)) for k in keys]
+                        freq.update(set(tokens))
+        for k, i, e, tokens in words:  # each entry once, under its rarest word
+            rare = min(tokens, key=lambda t: (freq[t], t))
+            self.by_word[(k, rare)].append((i, e, tokens))
 
     def _candidates(self, item: Item) -> dict[int, list[tuple[int, ProductEntry, str]]]:
-        """Per advisory index, the entries that matched with their level index and detail."""
+        """Per advisory index, the entries that matched with their level (index into LEVELS) and detail."""
         keys = vendor_keys(item.vendor)
         found: dict[int, list[tuple[int, ProductEntry, str]]] = defaultdict(list)
         model = model_key(item.model_number)
+        codes = [model] if model else models_in_name(item.product or "")
 
         def vendor_ok(e: ProductEntry) -> bool:
             return not keys or bool(keys & vendor_keys(e.vendor))
 
-        if model:
-            for i, e in self.by_model.get(model, ()):
+        for code in codes:
+            shown = item.model_number or item.product or code
+            for i, e in self.by_model.get(code, ()):
                 if vendor_ok(e):
-                    found[i].append((0, e, item.model_number or model))
-            for i, e in self.by_model_in_name.get(model, ()):
+                    found[i].append((0, e, shown))
+            for i, e in self.by_model_in_name.get(code, ()):
                 if vendor_ok(e):
-                    found[i].append((1, e, item.model_number or model))
+                    found[i].append((1, e, shown))
+            for k in keys:
+                for pattern, i, e in self.patterns.get(k, ()):
+                    if pattern.match(code):
+                        found[i].append((2, e, f"{shown} fits {pattern.pattern.rstrip('$')}"))
+
+        def listed_elsewhere(e: ProductEntry) -> bool:
+            """The advisory lists this product's models, and ours is not one of them."""
+            return bool(e.model_numbers and model and model not in {model_key(m) for m in e.model_numbers})
+
         tokens = name_tokens(item.product, item.vendor)
+        have = frozenset(tokens)
+        fw = parse_version(item.firmware)
         for k in keys:
             for n in range(len(tokens), 0, -1):
                 if n < len(tokens) and n < 2:
                     break  # a one-word family ("SIMATIC") names too much
                 for i, e in self.by_name.get((k, tokens[:n]), ()):
-                    if e.model_numbers and model and model not in {model_key(m) for m in e.model_numbers}:
-                        continue  # the advisory lists this product's models, and ours is not one
-                    found[i].append((2 if n == len(tokens) else 3, e, " ".join(tokens[:n])))
+                    if not listed_elsewhere(e):
+                        found[i].append((3 if n == len(tokens) else 5, e, " ".join(tokens[:n])))
+            if fw is not None:
+                for n in range(len(tokens), 0, -1):
+                    for i, e, line in self.by_line.get((k, tokens[:n]), ()):
+                        if line.kind == fw.kind == "num" and fw.main[: len(line.main)] == line.main \
+                                and not listed_elsewhere(e):
+                            found[i].append((4, e, f"{' '.join(tokens[:n])}, release {line.raw}"))
+            for t in have:
+                for i, e, words in self.by_word.get((k, t), ()):
+                    if words <= have and _specific(words) and not listed_elsewhere(e):
+                        found[i].append((3 if words == have else 6, e, " ".join(sorted(words))))
         return found
 
     def match(self, item: Item) -> list[Match]:
@@ -181,6 +261,7 @@ class Matcher:
                     evidence.append(Evidence(e.product_id, e.name or e.product, e.version, LEVELS[level], detail, st,
                                              outcome, reason))
             if evidence:
+                _not_past_every_release(evidence, item.firmware, adv)
                 out.append(self._summarise(item, adv, evidence))
         return out
 

@@ -69,6 +69,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "socomec": ("socomec",),
     "apsystems": ("apsystems",),
     "dover-fueling": ("dover fueling solutions",),
+    "abbott": ("abbott", "st jude medical"),
 }
 _SUFFIXES = {"inc", "incorporated", "llc", "ltd", "limited", "gmbh", "ag", "sa", "se", "co", "corp", "corporation",
              "company", "kg", "plc", "srl", "oy", "pte", "bv", "nv", "the", "a", "an", "subsidiary", "affiliate",
@@ -144,8 +145,81 @@ def name_tokens(name: str | None, vendor: str | None = None) -> tuple[str, ...]:
     for w in words:
         if w in _SERIES:
             continue
-        out.extend(_split_alnum(w))
+        out.extend(_stem(t) for t in _split_alnum(w))
     return tuple(out)
+
+
+def _stem(word: str) -> str:
+    """Plural to singular, so "Classic Platform Switches" names a "Classic Platform Switch"."""
+    if word.isdigit() or len(word) <= 3 or word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("ches") or word.endswith("shes") or word.endswith("xes"):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") else word
+
+
+# product brands that inventories often leave out ("WinCC" for "SIMATIC WinCC")
+BRANDS = {"simatic", "sinema", "sicam", "scalance", "ruggedcom", "sinamics", "sinumerik", "sipl", "modicon",
+          "sysmac", "melsec", "factorytalk", "multilin", "intellivue", "sentron", "desigo", "siveillance"}
+_ACRONYM = re.compile(r"((?:[A-Za-z][\w-]*\s+){2,6})\(([A-Z]{2,6})((?:\s+[^)]+)?)\)")
+_SLASHED = re.compile(r"\b([A-Za-z]+)(\d+)/(\d+)\b")
+
+
+def name_variants(name: str, vendor: str | None = None) -> set[tuple[str, ...]]:
+    """The ways an inventory may write an advisory's product name: as written; with an acronym for the
+    words it abbreviates ("Totally Integrated Automation Portal (TIA Portal)" -> "TIA Portal"); each
+    model of a slashed pair ("EAGLE20/30"); without a leading brand ("SIMATIC WinCC" -> "WinCC")."""
+    texts = {name}
+    m = _ACRONYM.search(name)
+    if m:
+        words, acro, rest = m.group(1).split(), m.group(2), (m.group(3) or "").strip()
+        for n in range(len(acro), len(acro) + 2):
+            expanded = words[-n:]
+            if "".join(w[0] for w in expanded[: len(acro)]).upper() == acro.upper():
+                kept = expanded[len(acro):]
+                if not rest or rest.split() == kept or not kept:
+                    head = " ".join(words[: len(words) - n])
+                    texts.add(f"{head} {acro} {rest or ' '.join(kept)} {name[m.end():]}")
+                break
+    for t in list(texts):
+        s = _SLASHED.search(t)
+        if s:
+            texts.add(t[: s.start()] + s.group(1) + s.group(2) + t[s.end():])
+            texts.add(t[: s.start()] + s.group(1) + s.group(3) + t[s.end():])
+    out = {name_tokens(t, vendor) for t in texts}
+    out |= {tokens[1:] for tokens in out if len(tokens) > 1 and tokens[0] in BRANDS}
+    return {t for t in out if t}
+
+
+_VERSION_TAIL = re.compile(r"^(.*?)\s+(v?\d+(?:\.\d+)*(?:\s*(?:sp|upd|update)\s*\d+)?)\s*$", re.I)
+
+
+def split_version_line(name: str) -> tuple[str, str] | None:
+    """A product name that ends in its release line ("SIMATIC BATCH V8.2", "TIA Portal V18") as
+    (name without it, the line); None when it does not end in a version."""
+    m = _VERSION_TAIL.match(name.strip())
+    if not m or not re.search(r"[A-Za-z]", m.group(1)):
+        return None
+    line = m.group(2)
+    if not line.lower().startswith("v") and "." not in line:
+        return None  # "MX350", "Relay 489": a model number, not a release
+    return m.group(1), line
+
+
+_PATTERN = re.compile(r"\b([0-9A-Z][0-9A-Z\-]*(?:\*|\s?□\s?-?)[0-9A-Z\-*□ ]*)")
+
+
+def model_patterns(name: str) -> list[re.Pattern[str]]:
+    """Order-number patterns in a product name ("part numbers BMEP58*S", "CJ2H-CPU6 □ -EIP")."""
+    out = []
+    for m in _PATTERN.finditer(name):
+        text = m.group(1).strip()
+        key = re.sub(r"[\s\-_./]+", "", text).upper()
+        if len(key.replace("*", "").replace("□", "")) < 3:
+            continue
+        regex = "".join("[0-9A-Z]*" if c == "*" else "[0-9A-Z]" if c == "□" else re.escape(c) for c in key)
+        out.append(re.compile(regex + "$"))
+    return out
 
 
 def model_key(model: str | None) -> str:
@@ -153,7 +227,7 @@ def model_key(model: str | None) -> str:
     return re.sub(r"[\s\-_./]+", "", model or "").upper()
 
 
-_MODEL_IN_NAME = re.compile(r"\b([0-9A-Z][0-9A-Z]{1,6}(?:[-.][0-9A-Z]{1,10}){1,4})\b")
+_MODEL_IN_NAME = re.compile(r"\b([0-9A-Z][0-9A-Z]{1,6}(?:[-./][0-9A-Z]{1,10}){1,4})\b")
 
 
 def models_in_name(name: str) -> list[str]:
@@ -162,7 +236,7 @@ def models_in_name(name: str) -> list[str]:
     out = []
     for m in _MODEL_IN_NAME.finditer(name.upper()):
         code = m.group(1)
-        parts = re.split(r"[-.]", code)
+        parts = re.split(r"[-./]", code)
         if sum(any(c.isdigit() for c in p) for p in parts) >= 2 and len(code) >= 6 and not _looks_numeric(code):
             out.append(model_key(code))
     return out
@@ -170,4 +244,4 @@ def models_in_name(name: str) -> list[str]:
 
 def _looks_numeric(code: str) -> bool:
     """A version (4.2.1) or a date (2019-08-12), not an order number."""
-    return all(p.isdigit() for p in re.split(r"[-.]", code))
+    return all(p.isdigit() for p in re.split(r"[-./]", code))

@@ -152,6 +152,7 @@ def _cmp_tail(a: tuple, b: tuple) -> int | None:
 _OPS = ("<=", ">=", "!=", "<", ">", "=")
 _CONSTRAINT = re.compile(r"(<=|>=|!=|=<|=>|<|>|=)")
 _FREE = [  # free-text phrasings that are plain constraints, rewritten before parsing
+    (re.compile(r"^(.+?)\s+up\s+to\s+and\s+including\s+(.+)$"), r"\1 | <= \2"),
     (re.compile(r"^(?:all\s+)?versions?\s+(?:prior\s+to|before|earlier\s+than|older\s+than)\s+(.+)$"), r"< \1"),
     (re.compile(r"^(?:prior\s+to|before|earlier\s+than)\s+(.+)$"), r"< \1"),
     (re.compile(r"^(.+?)\s+and\s+(?:prior|earlier|older|before|below)(?:\s+versions?)?$"), r"<= \1"),
@@ -180,8 +181,8 @@ class Range:
 
     @property
     def upper(self) -> Version | None:
-        """The highest `<`/`<=` bound: a firmware above it runs a release after the affected ones."""
-        tops = [c.version for c in self.constraints if c.op in ("<", "<=")]
+        """The highest `<`, `<=` or `=` bound: a firmware above it runs a release after the affected ones."""
+        tops = [c.version for c in self.constraints if c.op in ("<", "<=", "=")]
         best = None
         for v in tops:
             if best is None or (compare(v, best) or 0) > 0:
@@ -226,6 +227,10 @@ def parse_range(text: str, exact: bool = False) -> Range:
     """Parse an advisory's version or range. `exact` for CSAF `product_version` entries, whose name is a
     version and not a constraint (though some still hold one)."""
     raw = text
+    cond = re.search(r"\((?:[^)]*\b(?:only\s+(?:with|when|if|on)|if|when|requires?)\b[^)]*)\)"
+                     r"|\bonly\s+(?:with|when|if|on)\b.*|\bwhen\s+running\b.*", text, re.I)
+    if cond:
+        return Range(raw, "unparseable", reason=f"a condition the inventory cannot tell: {cond.group(0)!r}")
     s = re.sub(r"\([^)]*\)", " ", text.strip().lower())  # remarks: "(only affected by CVE-2019-10943)"
     s = _BRANCHES.sub(_branches, s)
     s = " ".join(s.replace("_", " ").split()) if not exact else s.strip()

@@ -76,7 +76,7 @@ def bom(plant: Plant, components: dict[str, list[Component]] | None = None, rows
         if a.description:
             c["description"] = a.description
         c["properties"] = _props([("asset", aid), ("zone", a.zone), ("model_number", a.model_number),
-                                  ("hardware_model", a.model_number), ("lifecycle", a.lifecycle)])
+                                  ("lifecycle", a.lifecycle)])
         nested = []
         if kind == "application":
             if a.firmware:
