@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "zonewarden"
-CORE = ("model", "standard", "analysis", "traffic")
+CORE = ("model", "standard", "analysis", "traffic", "advisories")
 FORBIDDEN = ("cli", "web", "store", "render")
 
 

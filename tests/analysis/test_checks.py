@@ -295,3 +295,19 @@ def test_the_check_and_the_lifecycle_view_share_the_missing_steps(plant_file):
     [a1] = [a for g in lifecycle(result.plant).states for a in g.assets if a.asset == "a1"]
     steps = [r.text.removeprefix("still to do: ") for r in a1.requires]
     assert result.findings[0].message.endswith("still to do: " + "; ".join(steps))
+
+
+def test_patch_entries_are_checked(plant_file):
+    text = Z12 + A1.replace(
+        "a1: {zone: z1, type: embedded_device, addresses: [10.0.1.10]}",
+        "a1: {zone: z1, type: embedded_device, addresses: [10.0.1.10],\n"
+        "       patches: [{advisory: ICSA-22-349-03, state: deferred, compensated_by: [fw-missing]}]}")
+    found = check_raw(read_raw(plant_file(text))).findings
+    assert [(f.rule, f.message) for f in found if f.rule == "dangling-ref"] == [
+        ("dangling-ref", "assets.a1.patches[0].compensated_by[0]: no countermeasure 'fw-missing' is defined")]
+    both = text.replace("advisory: ICSA-22-349-03,", "advisory: ICSA-22-349-03, cve: CVE-2021-40365,")
+    [f] = [f for f in check_raw(read_raw(plant_file(both))).findings if f.severity == "error"]
+    assert "exactly one of `advisory` or `cve`" in f.message
+    bad = text.replace("state: deferred", "state: parked")
+    [f] = [f for f in check_raw(read_raw(plant_file(bad))).findings if f.severity == "error"]
+    assert f.rule == "invalid-value" and "parked" in f.message
