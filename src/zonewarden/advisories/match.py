@@ -123,7 +123,13 @@ def _specific(words: frozenset[str]) -> bool:
     if len(words) >= 2:
         return True
     (w,) = words
-    return len(w) >= 5 and not w.isdigit()
+    return len(w) >= 5 and not w.isdigit() and w not in _GENERIC
+
+
+# words that name a kind of thing, not a product, when they stand alone (after a brand is dropped)
+_GENERIC = {"server", "client", "software", "station", "controller", "panel", "manager", "system", "gateway",
+            "router", "switch", "module", "device", "monitor", "camera", "printer", "firewall", "sensor", "agent",
+            "portal", "webserver", "runtime", "editor", "designer", "viewer", "studio", "center", "suite"}
 
 
 def _not_past_every_release(evidence: list[Evidence], firmware: str | None, adv: Advisory) -> None:
@@ -144,6 +150,13 @@ def _not_past_every_release(evidence: list[Evidence], firmware: str | None, adv:
             e.outcome = "not_affected"
             e.reason = f"firmware {firmware} is outside the affected {e.version!r}, but not past every affected " \
                        "release the advisory lists"
+
+
+def _together(words: frozenset[str], tokens: tuple[str, ...]) -> bool:
+    """The product's words stand together in the asset's name, in any order: "MyCareLink Monitor 24950" is
+    "24950 MyCareLink Monitor", but "SINEMA Remote Connect Server" is no "SINEMA Server"."""
+    n = len(words)
+    return any(frozenset(tokens[i:i + n]) == words for i in range(len(tokens) - n + 1))
 
 
 class Matcher:
@@ -240,7 +253,7 @@ class Matcher:
                             found[i].append((4, e, f"{' '.join(tokens[:n])}, release {line.raw}"))
             for t in have:
                 for i, e, words in self.by_word.get((k, t), ()):
-                    if words <= have and _specific(words) and not listed_elsewhere(e):
+                    if words <= have and _specific(words) and _together(words, tokens) and not listed_elsewhere(e):
                         found[i].append((3 if words == have else 6, e, " ".join(sorted(words))))
         return found
 
