@@ -117,7 +117,6 @@ def export(
 ) -> None:
     """The plant's inventory as a CycloneDX 1.6 SBOM: devices with their firmware and model numbers, supplier
     SBOM components, and VEX statements from the patch states and matched advisories."""
-    from .advisories.sbom import inventory
     from .render.cyclonedx import bom
 
     if csaf is not None or os.environ.get("ZONEWARDEN_CSAF"):
@@ -127,7 +126,6 @@ def export(
         p = _load_checked(plant)
         components = _sboms(plant, p)
         rows = []
-        inventory(p, components)
     doc = bom(p, components, rows)
     emit(to_json(doc), None if str(cyclonedx) == "-" else cyclonedx)
     if str(cyclonedx) != "-":
