@@ -172,7 +172,7 @@ class Constraint:
 @dataclass(frozen=True)
 class Range:
     """A parsed range: `all`, a list of constraints (vers semantics), or `unparseable` with the reason;
-    `loose` keeps constraints that did parse when some part of the text did not."""
+    an unparseable range keeps in `constraints` the parts that did parse."""
 
     raw: str
     kind: str  # all | constraints | unparseable
