@@ -811,7 +811,7 @@ def main() -> None:
         sys.exit(3)
 
 
-from . import cli_advisories, cli_change, cli_crosswalk  # noqa: E402, F401  (they register their commands on `app`)
+from . import cli_advisories, cli_change, cli_crosswalk, cli_web  # noqa: E402, F401  (they register their commands on `app`)
 
 if __name__ == "__main__":  # pragma: no cover
     from zonewarden.cli import main as _main  # the imported module, on whose `app` cli_change registered

@@ -59,3 +59,108 @@ def set_asset_field(file: Path, asset: str, key: str, value: str) -> None:
     buf = io.StringIO()
     yaml.dump(doc, buf)
     write_atomic(file, buf.getvalue())
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    return yaml
+
+
+def _flow(value: object) -> object:
+    """Lists written by a form read like the example's: one line, `[a, b]`."""
+    from ruamel.yaml.comments import CommentedSeq
+
+    if isinstance(value, list):
+        seq = CommentedSeq(value)
+        seq.fa.set_flow_style()
+        return seq
+    return value
+
+
+def edit_mapping(text: str, path: tuple, updates: dict[str, object]) -> str:
+    """Set keys of the mapping at `path` (list indexes allowed) in YAML `text`; a None value removes the key.
+    Missing mappings on the way are created; comments and layout elsewhere are kept. KeyError: no such node."""
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = _yaml()
+    doc = yaml.load(text)
+    node = doc
+    for step in path:
+        if isinstance(node, list):
+            if not isinstance(step, int) or not 0 <= step < len(node):
+                raise KeyError(".".join(str(p) for p in path))
+            node = node[step]
+            continue
+        if not isinstance(node, dict):
+            raise KeyError(".".join(str(p) for p in path))
+        if step not in node or node[step] is None:
+            if step in ("capability",):
+                node[step] = CommentedMap()
+            else:
+                raise KeyError(".".join(str(p) for p in path))
+        node = node[step]
+    for key, value in updates.items():
+        if value is None:
+            node.pop(key, None)
+        else:
+            node[key] = _flow(value)
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    return buf.getvalue()
+
+
+TRACKING_HEADER = ("# Decisions on the findings of `zonewarden assess` (docs/assessment.md#tracking).\n"
+                   "zonewarden-tracking: 1\nentries: []\n")
+
+
+def upsert_tracking(text: str | None, fid: str, fields: dict[str, object]) -> str:
+    """Set the entry for finding `fid` in a tracking file (a new file when `text` is None), keeping the rest;
+    empty fields are removed from the entry."""
+    from ruamel.yaml.comments import CommentedMap
+
+    yaml = _yaml()
+    doc = yaml.load(text if text is not None else TRACKING_HEADER)
+    entries = doc.get("entries")
+    if entries is None:
+        from ruamel.yaml.comments import CommentedSeq
+
+        entries = CommentedSeq()
+        doc["entries"] = entries
+    entry = next((e for e in entries if isinstance(e, dict) and e.get("id") == fid), None)
+    if entry is None:
+        entry = CommentedMap(id=fid)
+        entry.fa.set_flow_style()
+        if hasattr(entries, "fa"):
+            entries.fa.set_block_style()
+        entries.append(entry)
+    for key, value in fields.items():
+        if value in (None, ""):
+            entry.pop(key, None)
+        else:
+            entry[key] = value
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    return buf.getvalue()
+
+
+def append_patch(text: str, asset: str, entry: dict[str, object]) -> str:
+    """Add one entry to `assets.<asset>.patches` in YAML `text` (the list is made when missing)."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    yaml = _yaml()
+    doc = yaml.load(text)
+    node = doc["assets"][asset]
+    patches = node.get("patches")
+    if patches is None:
+        patches = CommentedSeq()
+        node["patches"] = patches
+    item = CommentedMap((k, _flow(v)) for k, v in entry.items())
+    item.fa.set_flow_style()
+    patches.append(item)
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    return buf.getvalue()

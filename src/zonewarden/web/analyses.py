@@ -1,0 +1,119 @@
+"""One computation per plant version, shared by every page, download and API answer (design §2).
+
+A version's files are written once to DATA/plants/<hash>/ and read by the ordinary loader; the check,
+the assessment and the attack paths (analysis.review) run once per version hash and stay in a small LRU
+cache. Concurrent requests for a version not yet analysed wait for the one computing it instead of
+repeating the work. Uploads are checked the same way before they become a version: a plant with errors
+is refused with its first errors, named by file and line.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..analysis.checks import check_raw
+from ..analysis.findings import Finding
+from ..analysis.review import Review, review
+from ..model.diagnostics import PlantReadError
+from ..model.load import read_raw
+from ..model.plant import Plant
+from ..model.tracking import Tracking, default_path, load_tracking
+from ..store.plants import materialize
+
+
+class PlantRejected(ValueError):
+    """The files do not load or fail the checks: `errors` names each (file:line: rule: message)."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors[:3]))
+        self.errors = errors
+
+
+@dataclass
+class Analysed:
+    hash: str
+    folder: Path
+    plant: Plant
+    review: Review
+    warnings: list[Finding]
+    tracking: Tracking | None = None
+    extras: dict[str, Any] = field(default_factory=dict)  # lazily computed views (vulnerabilities, JSON)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def extra(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A further analysis of this version, computed once (advisories, crosswalk JSON, ...)."""
+        with self.lock:
+            if key not in self.extras:
+                self.extras[key] = compute()
+            return self.extras[key]
+
+
+def _relative(folder: Path, text: str) -> str:
+    return text.replace(str(folder) + os.sep, "").replace(os.path.relpath(folder) + os.sep, "")
+
+
+def load_checked(folder: Path, entry: str) -> tuple[Plant, list[Finding]]:
+    """The plant in `folder`, or PlantRejected with its errors (paths shown relative to the plant folder)."""
+    try:
+        raw = read_raw(folder / entry)
+    except PlantReadError as e:
+        raise PlantRejected([_relative(folder, str(e))]) from None
+    result = check_raw(raw)
+    errors = [f for f in result.findings if f.severity == "error"]
+    if errors or result.plant is None:
+        raise PlantRejected([_relative(folder, f"{f.location}: {f.rule}: {f.message}" if f.location else f.message)
+                             for f in errors] or ["the plant does not load"])
+    return result.plant, [f for f in result.findings if f.severity != "error"]
+
+
+def analyse(folder: Path, entry: str, version_hash: str) -> Analysed:
+    plant, warnings = load_checked(folder, entry)
+    tracking, tfile = None, None
+    tpath = default_path(folder / entry)
+    if tpath.exists():
+        try:
+            tracking, _ = load_tracking(tpath)
+            tfile = "tracking.yaml"
+        except Exception as e:
+            warnings.append(Finding("tracking", "tracking-file", "warning", _relative(folder, str(e))))
+    return Analysed(version_hash, folder, plant, review(plant, tracking, tracking_file=tfile), warnings, tracking)
+
+
+class AnalysisCache:
+    """Analysed versions by hash, the `size` most recently used kept."""
+
+    def __init__(self, root: Path, size: int = 8) -> None:
+        self.root = root
+        self.size = size
+        self._items: OrderedDict[str, Analysed] = OrderedDict()
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, version_hash: str, entry: str, files: Callable[[], dict[str, bytes]]) -> Analysed:
+        with self._guard:
+            hit = self._items.get(version_hash)
+            if hit is not None:
+                self._items.move_to_end(version_hash)
+                return hit
+            lock = self._locks.setdefault(version_hash, threading.Lock())
+        with lock:  # one thread computes; the others wait here and then find it cached
+            with self._guard:
+                hit = self._items.get(version_hash)
+            if hit is not None:
+                return hit
+            folder = self.root / version_hash
+            if not folder.is_dir():
+                folder = materialize(self.root, version_hash, files())
+            done = analyse(folder, entry, version_hash)
+            with self._guard:
+                self._items[version_hash] = done
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+                self._locks.pop(version_hash, None)
+            return done

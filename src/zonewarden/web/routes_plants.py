@@ -1,0 +1,170 @@
+"""Plants and versions: the list, uploads, the overview, a zone, the diagram, version history and diff."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+
+from ..model.tracking import CLOSED
+from ..render import registers
+from ..store.plants import MAX_UPLOAD, UploadError, read_upload
+from ..store.tables import PlantRow, TrafficRun, Version
+from .analyses import PlantRejected
+from .app import analysed, page, plant_or_404
+from .auth import Viewer, require
+from .versions import store_upload
+
+router = APIRouter()
+
+
+def plant_list(request: Request) -> list[dict]:
+    with request.app.state.db.session() as s:
+        newest = (select(Version.plant_id, func.max(Version.number).label("n")).group_by(Version.plant_id)
+                  .subquery())
+        rows = s.execute(select(PlantRow, Version).join(newest, newest.c.plant_id == PlantRow.id)
+                         .join(Version, (Version.plant_id == PlantRow.id) & (Version.number == newest.c.n))
+                         .order_by(PlantRow.slug)).all()
+        return [{"slug": p.slug, "name": p.name, "version": v.number, "hash": v.hash, "author": v.author.name,
+                 "saved": v.created.isoformat(timespec="seconds"), "message": v.message} for p, v in rows]
+
+
+@router.get("/plants", include_in_schema=False)
+def plants_page(request: Request, v: Viewer = Depends(require("plant.read"))):
+    return page(request, "plants.html.j2", plants=plant_list(request), max_upload=MAX_UPLOAD)
+
+
+async def _read(file: UploadFile) -> tuple[str, bytes]:
+    data = await file.read(MAX_UPLOAD + 1)
+    return file.filename or "upload", data
+
+
+def _rejected(request: Request, e: Exception, slug: str | None = None):
+    errors = e.errors if isinstance(e, PlantRejected) else [str(e)]
+    return page(request, "upload_error.html.j2", 422, errors=errors[:50], more=max(0, len(errors) - 50), slug=slug)
+
+
+@router.post("/plants", include_in_schema=False)
+async def upload_plant(request: Request, file: UploadFile = File(...), message: str = Form("first upload"),
+                       v: Viewer = Depends(require("plant.upload"))):
+    name, data = await _read(file)
+    try:
+        version = store_upload(request, v, read_upload(name, data), message)
+    except (UploadError, PlantRejected) as e:
+        return _rejected(request, e)
+    with request.app.state.db.session() as s:
+        slug = s.get(PlantRow, version.plant_id).slug
+    return RedirectResponse(f"/plants/{slug}", status_code=303)
+
+
+@router.post("/plants/{slug}/versions", include_in_schema=False)
+async def upload_version(request: Request, slug: str, file: UploadFile = File(...), message: str = Form(...),
+                         v: Viewer = Depends(require("plant.upload"))):
+    name, data = await _read(file)
+    try:
+        store_upload(request, v, read_upload(name, data), message, slug)
+    except (UploadError, PlantRejected) as e:
+        return _rejected(request, e, slug)
+    return RedirectResponse(f"/plants/{slug}", status_code=303)
+
+
+def overview_context(request: Request, slug: str, number: int | None = None) -> dict:
+    plant, version, a = analysed(request, slug, number)
+    r = a.review
+    gaps = r.assessment.gaps
+    open_gaps = [g for g in gaps if g.status not in CLOSED]
+    by_sev = Counter(g.severity for g in open_gaps)
+    order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+    top = sorted(open_gaps, key=lambda g: (order.get(g.severity, 9), g.where, g.requirement))[:10]
+    below = [t for t in r.paths.targets if t.below_policy]
+    with request.app.state.db.session() as s:
+        run = s.scalar(select(TrafficRun).where(TrafficRun.plant_id == plant.id).order_by(TrafficRun.id.desc())
+                       .limit(1))
+        traffic = None if run is None else {"name": run.name, "at": run.at.isoformat(timespec="seconds"),
+                                            "by": run.user.name, "id": run.id, "summary": _traffic_summary(run)}
+    return {"plant": plant, "version": version, "a": a, "r": r, "open_count": len(open_gaps),
+            "by_severity": [(s_, by_sev[s_]) for s_ in order if by_sev[s_]], "top_gaps": top, "below": below,
+            "unproven": [c for c in r.paths.compensations if not c.proven], "traffic": traffic}
+
+
+def _traffic_summary(run: TrafficRun) -> dict:
+    import json
+
+    data = json.loads(run.result)
+    return data.get("summary") or {}
+
+
+@router.get("/plants/{slug}", include_in_schema=False)
+def overview(request: Request, slug: str, v: Viewer = Depends(require("plant.read"))):
+    return page(request, "overview.html.j2", **overview_context(request, slug))
+
+
+@router.get("/plants/{slug}/zones/{zone}", include_in_schema=False)
+def zone_page(request: Request, slug: str, zone: str, v: Viewer = Depends(require("plant.read"))):
+    plant, version, a = analysed(request, slug)
+    z = next((z for z in a.review.assessment.zones if z.id == zone), None)
+    if z is None:
+        raise HTTPException(404, f"plant {slug!r} has no zone {zone!r}")
+    from ..render.charts import sl_chart
+
+    conduits = [c for c in a.review.assessment.conduits if zone in c.zones]
+    return page(request, "zone.html.j2", plant=plant, version=version, a=a, z=z, conduits=conduits,
+                chart=sl_chart(z.sl_target, z.sl_achieved, z.sl_capability, label=z.id),
+                catalog=a.review.catalog, zone_model=a.plant.zones[zone])
+
+
+@router.get("/plants/{slug}/diagram", include_in_schema=False)
+def diagram_page(request: Request, slug: str, v: Viewer = Depends(require("plant.read"))):
+    plant, version, a = analysed(request, slug)
+    from ..render.diagram import zone_diagram
+
+    svg = a.extra("diagram", lambda: zone_diagram(a.plant, a.review.assessment))
+    return page(request, "diagram.html.j2", plant=plant, version=version, svg=svg)
+
+
+@router.get("/plants/{slug}/diagram.svg", include_in_schema=False)
+def diagram_svg(request: Request, slug: str, v: Viewer = Depends(require("plant.read"))):
+    _plant, _version, a = analysed(request, slug)
+    from ..render.diagram import zone_diagram
+
+    svg = a.extra("diagram", lambda: zone_diagram(a.plant, a.review.assessment))
+    return Response(svg, media_type="image/svg+xml")
+
+
+@router.get("/plants/{slug}/versions", include_in_schema=False)
+def versions_page(request: Request, slug: str, v: Viewer = Depends(require("plant.read"))):
+    with request.app.state.db.session() as s:
+        plant = plant_or_404(s, slug)
+        rows = s.scalars(select(Version).where(Version.plant_id == plant.id).order_by(Version.number.desc())).all()
+        versions = [{"number": x.number, "hash": x.hash, "author": x.author.name, "message": x.message,
+                     "saved": x.created.isoformat(timespec="seconds"), "files": len(x.files)} for x in rows]
+    return page(request, "versions.html.j2", plant=plant, versions=versions)
+
+
+@router.get("/plants/{slug}/diff", include_in_schema=False)
+def diff_page(request: Request, slug: str, old: int, new: int, v: Viewer = Depends(require("findings.read"))):
+    from ..analysis.impact import impact
+    from ..render.change import describe_change, impact_markdown
+
+    plant, vold, a_old = analysed(request, slug, old)
+    _, vnew, a_new = analysed(request, slug, new)
+    imp = a_new.extra(f"impact-from:{a_old.hash}", lambda: impact(a_old.plant, a_new.plant,
+                                                                   old_tracking=a_old.tracking,
+                                                                   new_tracking=a_new.tracking))
+    return page(request, "diff.html.j2", plant=plant, old=vold, new=vnew,
+                changes=[describe_change(c) for c in imp.diff.changes],
+                markdown=impact_markdown(imp, f"version {old}", f"version {new}"))
+
+
+@router.get("/plants/{slug}/registers/{key}", include_in_schema=False)
+def register_page(request: Request, slug: str, key: str, v: Viewer = Depends(require("findings.read"))):
+    """Any of the report's registers (zones, conduits, risks, compensations, depth, findings, assets, ...)."""
+    plant, version, a = analysed(request, slug)
+    makers = {"zones": registers.zones, "conduits": registers.conduits, "risks": registers.risks,
+              "compensations": registers.compensations, "depth": registers.depth, "findings": registers.findings,
+              "assets": registers.assets, "tracking": registers.tracking}
+    if key not in makers:
+        raise HTTPException(404, f"no register {key!r}; registers: {', '.join(makers)}")
+    return page(request, "register.html.j2", plant=plant, version=version, reg=makers[key](a.review))

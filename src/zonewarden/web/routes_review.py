@@ -1,0 +1,462 @@
+"""The review pages: gap register and status edits, compensations and approvals, component declarations,
+attack paths, traffic, crosswalk, advisories and patch states, evidence, and the document downloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from ..model.tracking import STATUSES
+from ..render import registers
+from ..render.plant_edit import edit_mapping, upsert_tracking
+from ..store.evidence import EvidenceError, check
+from ..store.tables import Approval, Evidence, TrafficRun, Version
+from .app import analysed, page, plant_or_404, record
+from .approvals import change_fingerprint, fingerprint
+from .auth import Viewer, require
+from .versions import edit_version
+
+router = APIRouter()
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+
+
+# --- gap register ------------------------------------------------------------------------------------------
+@router.get("/plants/{slug}/gaps", include_in_schema=False)
+def gaps_page(request: Request, slug: str, role: str | None = None, status: str | None = None,
+              zone: str | None = None, v: Viewer = Depends(require("findings.read"))):
+    plant, version, a = analysed(request, slug)
+    gaps = a.review.assessment.gaps
+    roles = sorted({g.owner_role for g in gaps})
+    shown = [g for g in gaps if (not role or g.owner_role == role) and (not status or g.status == status)
+             and (not zone or g.where == zone)]
+    shown.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.where, g.requirement))
+    with request.app.state.db.session() as s:
+        counts: dict[str, int] = {}
+        for subject in s.scalars(select(Evidence.subject).where(Evidence.plant_id == plant.id)):
+            counts[subject] = counts.get(subject, 0) + 1
+    return page(request, "gaps.html.j2", plant=plant, version=version, gaps=shown[:500], total=len(shown),
+                roles=roles, role=role, status=status, zone=zone, statuses=STATUSES, evidence=counts)
+
+
+@router.post("/plants/{slug}/tracking", include_in_schema=False)
+def set_status(request: Request, slug: str, finding: str = Form(..., max_length=255),
+               status: str = Form(...), justification: str = Form("", max_length=2000),
+               owner: str = Form("", max_length=64), base: int | None = Form(None),
+               v: Viewer = Depends(require("tracking.edit"))):
+    if status not in STATUSES:
+        raise HTTPException(422, f"status {status!r}: expected one of {', '.join(STATUSES)}")
+    if status in ("accepted", "false-positive") and not justification.strip():
+        raise HTTPException(422, f"a finding marked {status} needs a justification")
+
+    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
+        tpath = str(Path(entry).parent / "tracking.yaml").removeprefix("./")
+        old = files[tpath].decode() if tpath in files else None
+        files[tpath] = upsert_tracking(old, finding, {"status": status, "justification": justification.strip(),
+                                                      "owner": owner.strip(), "date": dt.date.today()}).encode()
+        return files
+
+    ver = edit_version(request, v, slug, base, edit, f"{finding}: {status}", "tracking.status", finding,
+                       {"status": status, "justification": justification.strip()})
+    if request.headers.get("hx-request"):
+        return Response(f'<span class="status status-{status}">{status}</span> '
+                        f'<small>saved as version {ver.number}</small>', media_type="text/html")
+    return RedirectResponse(request.headers.get("referer") or f"/plants/{slug}/gaps", status_code=303)
+
+
+# --- compensations, approvals -----------------------------------------------------------------------------
+def _approvals(request: Request, plant_id: int, a) -> list[dict]:
+    """Every approval of the plant with whether it still holds for the newest version."""
+    with request.app.state.db.session() as s:
+        rows = s.scalars(select(Approval).where(Approval.plant_id == plant_id).order_by(Approval.id.desc())).all()
+        out = []
+        for r in rows:
+            if r.kind == "change-record":
+                valid, why = True, ""
+            else:
+                now_fp = fingerprint(r.kind, r.subject, a.plant, a.tracking)
+                valid = now_fp == r.fingerprint
+                why = "" if valid else ("no longer in the plant" if now_fp is None else "changed since")
+            out.append({"id": r.id, "kind": r.kind, "subject": r.subject, "user": r.user.name,
+                        "at": r.at.isoformat(timespec="seconds"), "version": r.version.number,
+                        "version_hash": r.version_hash, "fingerprint": r.fingerprint, "valid": valid, "why": why,
+                        "comment": r.comment})
+        return out
+
+
+@router.get("/plants/{slug}/compensations", include_in_schema=False)
+def compensations_page(request: Request, slug: str, v: Viewer = Depends(require("findings.read"))):
+    plant, version, a = analysed(request, slug)
+    approvals = _approvals(request, plant.id, a)
+    held = {(x["kind"], x["subject"]) for x in approvals if x["valid"]}
+    accepted = [e for e in (a.tracking.entries if a.tracking else []) if e.status == "accepted"]
+    return page(request, "compensations.html.j2", plant=plant, version=version,
+                reg=registers.compensations(a.review), comps=a.plant.compensations, accepted=accepted,
+                held=held, approvals=approvals, countermeasures=sorted(a.plant.countermeasures))
+
+
+@router.post("/plants/{slug}/approvals", include_in_schema=False)
+def approve(request: Request, slug: str, kind: str = Form(...), subject: str = Form(..., max_length=255),
+            comment: str = Form("", max_length=2000), base: int | None = Form(None),
+            v: Viewer = Depends(require("approve"))):
+    plant, version, a = analysed(request, slug)
+    if base is not None and base != version.number:
+        raise HTTPException(409, f"version {version.number} was saved since you opened version {base}; review it "
+                            "before approving")
+    if kind == "change-record":
+        old, _, new = subject.partition("..")
+        _, vold, _ = analysed(request, slug, int(old.lstrip("v")) if old.lstrip("v").isdigit() else -1)
+        _, vnew, _ = analysed(request, slug, int(new.lstrip("v")) if new.lstrip("v").isdigit() else -1)
+        fp, on = change_fingerprint(vold.hash, vnew.hash), vnew
+    elif kind in ("compensation", "accepted-finding"):
+        fp, on = fingerprint(kind, subject, a.plant, a.tracking), version
+        if fp is None:
+            raise HTTPException(404, f"version {version.number} has no {kind.replace('-', ' ')} {subject!r}"
+                                + (" marked accepted" if kind == "accepted-finding" else ""))
+    else:
+        raise HTTPException(422, f"kind {kind!r}: expected compensation, accepted-finding or change-record")
+    with request.app.state.db.session() as s:
+        row = Approval(plant_id=plant.id, kind=kind, subject=subject, version_id=on.id, version_hash=on.hash,
+                       fingerprint=fp, user_id=v.id, comment=comment.strip() or None)
+        s.add(row)
+        s.flush()
+        record(request, v, "approve", plant=slug, subject=f"{kind}:{subject}",
+               detail={"version": on.number, "version_hash": on.hash, "fingerprint": fp}, session=s)
+    return RedirectResponse(request.headers.get("referer") or f"/plants/{slug}/compensations", status_code=303)
+
+
+@router.post("/plants/{slug}/compensations", include_in_schema=False)
+def edit_compensation(request: Request, slug: str, index: int = Form(...), justification: str = Form(..., min_length=1,
+                      max_length=2000), by: list[str] = Form(...), review_by: str = Form(""),
+                      base: int | None = Form(None), v: Viewer = Depends(require("compensation.edit"))):
+    _plant, _version, a = analysed(request, slug)
+    if not 0 <= index < len(a.plant.compensations):
+        raise HTTPException(404, f"no compensation number {index}")
+    comp = a.plant.compensations[index]
+    loc = a.plant._sources.locate(("compensations", index))
+    if loc is None:
+        raise HTTPException(500, "cannot find the file that holds this compensation")
+    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
+    try:
+        review = dt.date.fromisoformat(review_by) if review_by else None
+    except ValueError:
+        raise HTTPException(422, f"review by {review_by!r}: expected YYYY-MM-DD") from None
+    path = _list_path(a.plant._sources, loc, index)
+
+    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
+        files[rel] = edit_mapping(files[rel].decode(), path, {"justification": justification.strip(), "by": by,
+                                                              "review_by": review}).encode()
+        return files
+
+    subject = f"{comp.asset}:{comp.requirement}"
+    edit_version(request, v, slug, base, edit, f"compensation {subject} edited", "compensation.edit", subject,
+                 {"by": by, "review_by": review_by})
+    return RedirectResponse(f"/plants/{slug}/compensations", status_code=303)
+
+
+def _list_path(sources, loc, index: int) -> tuple:
+    """The path of compensation `index` inside its own file (an included file numbers its list from 0)."""
+    before = sum(1 for i in range(index) if (lc := sources.locate(("compensations", i))) and lc.file == loc.file)
+    return ("compensations", before)
+
+
+# --- components: a supplier declares its own --------------------------------------------------------------
+@router.get("/plants/{slug}/components", include_in_schema=False)
+def components_page(request: Request, slug: str, v: Viewer = Depends(require("plant.read"))):
+    plant, version, a = analysed(request, slug)
+    assets = {aid: x for aid, x in a.plant.assets.items() if v.role != "supplier" or x.supplier == v.supplier}
+    caps = a.review.assessment.capabilities
+    return page(request, "components.html.j2", plant=plant, version=version, assets=assets, caps=caps)
+
+
+@router.post("/plants/{slug}/components/{asset}", include_in_schema=False)
+def declare(request: Request, slug: str, asset: str, sl: str = Form(""), meets: str = Form(""),
+            certificate: str = Form("", max_length=200), source: str = Form("", max_length=200),
+            base: int | None = Form(None), v: Viewer = Depends(require("component.declare"))):
+    _plant, _version, a = analysed(request, slug)
+    x = a.plant.assets.get(asset)
+    if x is None:
+        raise HTTPException(404, f"no asset {asset!r}")
+    if v.role == "supplier" and x.supplier != v.supplier:
+        raise HTTPException(403, f"asset {asset!r} is not a component of supplier {v.supplier!r}")
+    vec = None
+    if sl.strip():
+        parts = [p for p in sl.replace(",", " ").split() if p]
+        if len(parts) != 7 or any(p not in "01234" or len(p) != 1 for p in parts):
+            raise HTTPException(422, f"capability SL {sl!r}: expected seven levels 0-4, one per FR, e.g. 2 2 1 1 2 1 1")
+        vec = [int(p) for p in parts]
+    reqs = [m.strip() for m in meets.split(",") if m.strip()]
+    loc = a.plant._sources.locate(("assets", asset), key=True)
+    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
+
+    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
+        files[rel] = edit_mapping(files[rel].decode(), ("assets", asset, "capability"),
+                                  {"sl": vec, "meets": reqs or None, "certificate": certificate.strip() or None,
+                                   "source": source.strip() or None}).encode()
+        return files
+
+    edit_version(request, v, slug, base, edit, f"{asset}: capability declared by {v.name}", "component.declare",
+                 asset, {"sl": vec, "meets": reqs, "certificate": certificate.strip() or None})
+    return RedirectResponse(f"/plants/{slug}/components", status_code=303)
+
+
+# --- evidence -----------------------------------------------------------------------------------------------
+@router.post("/plants/{slug}/evidence", include_in_schema=False)
+async def add_evidence(request: Request, slug: str, subject: str = Form(..., min_length=1, max_length=255),
+                       file: UploadFile = File(...), v: Viewer = Depends(require("evidence.add"))):
+    from ..store.evidence import MAX_EVIDENCE
+
+    data = await file.read(MAX_EVIDENCE + 1)
+    name = (file.filename or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:255] or "evidence"
+    try:
+        ctype = check(name, file.content_type, data)
+    except EvidenceError as e:
+        raise HTTPException(422, str(e)) from None
+    digest = request.app.state.evidence.put(data)
+    with request.app.state.db.session() as s:
+        p = plant_or_404(s, slug)
+        row = Evidence(plant_id=p.id, subject=subject, sha256=digest, name=name, content_type=ctype,
+                       size=len(data), user_id=v.id)
+        s.add(row)
+        s.flush()
+        record(request, v, "evidence.add", plant=slug, subject=subject,
+               detail={"sha256": digest, "name": name, "type": ctype, "size": len(data)}, session=s)
+    return RedirectResponse(f"/plants/{slug}/evidence?subject={subject}", status_code=303)
+
+
+@router.get("/plants/{slug}/evidence", include_in_schema=False)
+def evidence_page(request: Request, slug: str, subject: str | None = None,
+                  v: Viewer = Depends(require("documents.read"))):
+    with request.app.state.db.session() as s:
+        p = plant_or_404(s, slug)
+        q = select(Evidence).where(Evidence.plant_id == p.id).order_by(Evidence.id.desc())
+        if subject:
+            q = q.where(Evidence.subject == subject)
+        rows = [{"id": e.id, "subject": e.subject, "name": e.name, "type": e.content_type, "size": e.size,
+                 "sha256": e.sha256, "by": e.user.name, "at": e.at.isoformat(timespec="seconds")}
+                for e in s.scalars(q)]
+    return page(request, "evidence.html.j2", plant=p, rows=rows, subject=subject)
+
+
+@router.get("/plants/{slug}/evidence/{eid}", include_in_schema=False)
+def evidence_file(request: Request, slug: str, eid: int, v: Viewer = Depends(require("documents.read"))):
+    with request.app.state.db.session() as s:
+        p = plant_or_404(s, slug)
+        e = s.get(Evidence, eid)
+        if e is None or e.plant_id != p.id:
+            raise HTTPException(404, f"no evidence {eid} in plant {slug!r}")
+        sha, name, ctype = e.sha256, e.name, e.content_type
+    data = request.app.state.evidence.get(sha)
+    safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
+    return Response(data, media_type=ctype, headers={"Content-Disposition": f'attachment; filename="{safe}"'})
+
+
+# --- attack paths, crosswalk --------------------------------------------------------------------------------
+@router.get("/plants/{slug}/paths", include_in_schema=False)
+def paths_page(request: Request, slug: str, v: Viewer = Depends(require("findings.read"))):
+    plant, version, a = analysed(request, slug)
+    return page(request, "paths.html.j2", plant=plant, version=version, depth=registers.depth(a.review),
+                comps=registers.compensations(a.review), r=a.review)
+
+
+@router.get("/plants/{slug}/crosswalk", include_in_schema=False)
+def crosswalk_page(request: Request, slug: str, framework: str = "csf",
+                   v: Viewer = Depends(require("findings.read"))):
+    from ..render.crosswalk import coverage_rows, rollup_text
+    from ..standard.crosswalk import FRAMEWORKS
+
+    if framework not in FRAMEWORKS:
+        raise HTTPException(404, f"framework {framework!r}: expected one of {', '.join(FRAMEWORKS)}")
+    plant, version, a = analysed(request, slug)
+    cov = a.extra(f"crosswalk:{framework}", lambda: a.review.coverage(framework))
+    cols, rows = coverage_rows(cov)
+    return page(request, "crosswalk.html.j2", plant=plant, version=version, framework=framework,
+                frameworks=FRAMEWORKS, cols=cols, rows=rows, rollup=rollup_text(cov.rollup()))
+
+
+# --- traffic ------------------------------------------------------------------------------------------------
+@router.get("/plants/{slug}/traffic", include_in_schema=False)
+def traffic_page(request: Request, slug: str, run: int | None = None,
+                 v: Viewer = Depends(require("findings.read"))):
+    with request.app.state.db.session() as s:
+        p = plant_or_404(s, slug)
+        runs = s.scalars(select(TrafficRun).where(TrafficRun.plant_id == p.id).order_by(TrafficRun.id.desc())
+                         .limit(50)).all()
+        listed = [{"id": r.id, "name": r.name, "by": r.user.name, "at": r.at.isoformat(timespec="seconds"),
+                   "version": s.get(Version, r.version_id).number} for r in runs]
+        chosen = next((r for r in runs if r.id == run), runs[0] if runs and run is None else None)
+        result = json.loads(chosen.result) if chosen is not None else None
+    return page(request, "traffic.html.j2", plant=p, runs=listed, result=result,
+                chosen=chosen.id if chosen is not None else None)
+
+
+@router.post("/plants/{slug}/traffic", include_in_schema=False)
+async def upload_traffic(request: Request, slug: str, file: UploadFile = File(...),
+                         v: Viewer = Depends(require("traffic.upload"))):
+    import hashlib
+    import tempfile
+
+    from ..render.traffic import traffic_json
+    from ..traffic.sources import read_traffic
+
+    limit = 512 * 1024 * 1024
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise HTTPException(413, f"captures are limited to {limit:,} bytes here; run `zonewarden traffic` locally "
+                            "for larger ones")
+    name = (file.filename or "capture").replace("\\", "/").rsplit("/", 1)[-1] or "capture"
+    suffix = "".join(c for c in Path(name).suffix.lower() if c.isalnum() or c == ".")[:10]
+    plant, version, a = analysed(request, slug)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(data)
+        read = read_traffic([path])
+    if read.errors and not read.frames:
+        raise HTTPException(422, f"{name}: " + "; ".join(str(e).replace(str(path), name) for e in read.errors))
+    from ..analysis.conformance import conformance
+
+    result = conformance(a.plant, read.table)
+    body = traffic_json(result, a.plant.plant.name, [name])
+    with request.app.state.db.session() as s:
+        run = TrafficRun(plant_id=plant.id, version_id=version.id, name=name, sha256=hashlib.sha256(data).hexdigest(),
+                         user_id=v.id, result=json.dumps(body, default=str))
+        s.add(run)
+        s.flush()
+        rid = run.id
+        record(request, v, "traffic.upload", plant=slug, subject=name,
+               detail={"sha256": run.sha256, "version": version.number, "summary": body.get("summary")}, session=s)
+    return RedirectResponse(f"/plants/{slug}/traffic?run={rid}", status_code=303)
+
+
+# --- downloads ------------------------------------------------------------------------------------------------
+DOCUMENTS = {
+    "report.html": "text/html; charset=utf-8", "report.pdf": "application/pdf",
+    "report.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "crs.html": "text/html; charset=utf-8", "crs.pdf": "application/pdf", "crs.md": "text/markdown; charset=utf-8",
+    "bom.cdx.json": "application/vnd.cyclonedx+json", "plant.zip": "application/zip",
+}
+
+
+@router.get("/plants/{slug}/documents", include_in_schema=False)
+def documents_page(request: Request, slug: str, v: Viewer = Depends(require("documents.read"))):
+    plant, version, a = analysed(request, slug)
+    zones = sorted(a.plant.zones)
+    return page(request, "documents.html.j2", plant=plant, version=version, documents=list(DOCUMENTS), zones=zones)
+
+
+def render_document(a, name: str) -> bytes | str:
+    r = a.review
+    if name.startswith("report."):
+        from ..render.report import report_html, report_pdf, report_xlsx
+
+        return {"html": report_html, "pdf": report_pdf, "xlsx": report_xlsx}[name.split(".")[1]](r)
+    if name.startswith("crs."):
+        from ..render.crs import crs_html, crs_markdown, crs_pdf
+
+        return {"html": crs_html, "pdf": crs_pdf, "md": crs_markdown}[name.split(".")[1]](r)
+    if name == "bom.cdx.json":
+        from ..advisories.sbom import read_cyclonedx
+        from ..render.cyclonedx import bom
+
+        comps = {}
+        for aid, x in a.plant.assets.items():
+            if x.sbom:
+                loc = a.plant._sources.locate(("assets", aid), key=True)
+                comps[aid] = read_cyclonedx(Path(loc.file).parent / x.sbom)
+        return json.dumps(bom(a.plant, comps), indent=2)
+    raise KeyError(name)
+
+
+@router.get("/plants/{slug}/documents/{name}", include_in_schema=False)
+def download(request: Request, slug: str, name: str, v: Viewer = Depends(require("documents.read"))):
+    if name not in DOCUMENTS:
+        raise HTTPException(404, f"no document {name!r}; documents: {', '.join(DOCUMENTS)}")
+    _plant, version, a = analysed(request, slug)
+    if name == "plant.zip":
+        import io
+        import zipfile
+
+        from ..store.plants import files_of
+
+        with request.app.state.db.session() as s:
+            files = files_of(s, s.get(Version, version.id))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for path, body in sorted(files.items()):
+                z.writestr(f"{slug}/{path}", body)
+        body: bytes | str = buf.getvalue()
+    else:
+        body = a.extra(f"doc:{name}", lambda: render_document(a, name))
+    filename = f"{slug}-v{version.number}-{name}"
+    return Response(body, media_type=DOCUMENTS[name],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/plants/{slug}/procurement/{zone}", include_in_schema=False)
+def procurement_pack(request: Request, slug: str, zone: str, component_type: str = "embedded_device",
+                     v: Viewer = Depends(require("procurement.read"))):
+    from ..analysis.procurement import procurement
+    from ..render.procurement import pack_markdown
+
+    _plant, _version, a = analysed(request, slug)
+    if zone not in a.plant.zones:
+        raise HTTPException(404, f"no zone {zone!r}")
+    if v.role == "supplier" and not any(x.zone == zone and x.supplier == v.supplier for x in a.plant.assets.values()):
+        raise HTTPException(403, f"supplier {v.supplier!r} has no component in zone {zone!r}")
+    try:
+        pack = procurement(a.review.assessment, a.review.catalog, zone, component_type, None)
+    except (KeyError, ValueError) as e:
+        raise HTTPException(422, str(e)) from None
+    return Response(pack_markdown(pack), media_type="text/markdown; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-{zone}-{component_type}.md"'})
+
+
+# --- advisories and patch states ----------------------------------------------------------------------------
+@router.get("/plants/{slug}/advisories", include_in_schema=False)
+def advisories_page(request: Request, slug: str, v: Viewer = Depends(require("findings.read"))):
+    from .advisories import plant_advisories
+
+    plant, version, a = analysed(request, slug)
+    folder = request.app.state.settings.csaf
+    result = plant_advisories(request.app, a) if folder else None
+    return page(request, "advisories.html.j2", plant=plant, version=version, result=result, csaf=folder,
+                assets=a.plant.assets)
+
+
+@router.post("/plants/{slug}/patches", include_in_schema=False)
+def set_patch(request: Request, slug: str, asset: str = Form(...), ref: str = Form(..., max_length=64),
+              state: str = Form(...), note: str = Form("", max_length=500), compensated_by: list[str] = Form([]),
+              base: int | None = Form(None), v: Viewer = Depends(require("patch.edit"))):
+    from ..model.plant import PATCH_STATES
+
+    if state not in PATCH_STATES:
+        raise HTTPException(422, f"state {state!r}: expected one of {', '.join(PATCH_STATES)}")
+    _plant, _version, a = analysed(request, slug)
+    x = a.plant.assets.get(asset)
+    if x is None:
+        raise HTTPException(404, f"no asset {asset!r}")
+    key = "cve" if ref.upper().startswith("CVE-") else "advisory"
+    index = next((i for i, p in enumerate(x.patches) if (p.advisory or p.cve) == ref), None)
+    loc = a.plant._sources.locate(("assets", asset), key=True)
+    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
+    fields = {"state": state, "date": dt.date.today(), "note": note.strip() or None,
+              "compensated_by": compensated_by or None}
+
+    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
+        text = files[rel].decode()
+        if index is None:
+            from ..render.plant_edit import append_patch
+
+            files[rel] = append_patch(text, asset, {key: ref, **{k: v_ for k, v_ in fields.items() if v_}}).encode()
+        else:
+            files[rel] = edit_mapping(text, ("assets", asset, "patches", index), fields).encode()
+        return files
+
+    edit_version(request, v, slug, base, edit, f"{asset}: {ref} {state}", "patch.state", f"{asset}:{ref}",
+                 {"state": state})
+    return RedirectResponse(f"/plants/{slug}/advisories", status_code=303)
+

@@ -1,0 +1,90 @@
+"""Writing a new plant version from the web: an upload, or a form's edit of the newest version's files.
+
+Either way the new files are checked with the ordinary loader before anything is stored (a plant with
+errors is refused, its errors named by file and line), the version and its audit row commit in one
+transaction, and a form that was loaded on an older version is refused (409) rather than overwrite a
+colleague's change.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import HTTPException, Request
+
+from ..store import audit
+from ..store.plants import Upload, add_version, create_plant, files_of, materialize, slugify, version_hash
+from ..store.tables import User, Version
+from .analyses import PlantRejected, load_checked
+from .app import plant_or_404, version_or_404
+from .auth import Viewer
+
+
+def check_files(root: Path, upload: Upload) -> str:
+    """Load and check the files in a scratch folder; the plant's name, or PlantRejected."""
+    scratch = Path(tempfile.mkdtemp(prefix="check-", dir=root)) if root.is_dir() else Path(tempfile.mkdtemp())
+    try:
+        folder = materialize(scratch, "plant", upload.files)
+        plant, _ = load_checked(folder, upload.entry)
+        return plant.plant.name
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def store_upload(request: Request, v: Viewer, upload: Upload, message: str, slug: str | None = None) -> Version:
+    """A new plant (slug None: from the plant's name) or a new version of `slug`."""
+    root = request.app.state.settings.data
+    root.mkdir(parents=True, exist_ok=True)
+    name = check_files(root, upload)
+    with request.app.state.db.session() as s:
+        author = s.get(User, v.id)
+        if slug is None:
+            plant = create_plant(s, slugify(name), name)
+            action = "plant.create"
+        else:
+            plant = plant_or_404(s, slug)
+            action = "version.upload"
+        version = add_version(s, plant, upload, author, message)
+        audit.append(s, v.name, action, plant=plant.slug, subject=f"v{version.number}",
+                     detail={"hash": version.hash, "message": version.message, "files": len(upload.files),
+                             "skipped": upload.skipped})
+        return version
+
+
+def edit_version(request: Request, v: Viewer, slug: str, base: int | None,
+                 edit: Callable[[dict[str, bytes], str], dict[str, bytes]], message: str, action: str,
+                 subject: str, detail: dict | None = None) -> Version:
+    """Apply `edit(files, entry) -> files` to the newest version and store the result as the next version."""
+    db = request.app.state.db
+    with db.session() as s:
+        plant = plant_or_404(s, slug)
+        newest = version_or_404(s, plant)
+        if base is not None and base != newest.number:
+            raise HTTPException(409, f"version {newest.number} was saved since you opened version {base}; reload "
+                                "the page and make the change again")
+        files = files_of(s, newest)
+        entry = newest.entry
+    try:
+        changed = edit(dict(files), entry)
+    except KeyError as e:
+        raise HTTPException(404, f"not in the plant: {e.args[0]}") from None
+    except ValueError as e:
+        raise HTTPException(422, str(e)) from None
+    if version_hash(changed) == version_hash(files):
+        raise HTTPException(422, "nothing changed: the plant already says this")
+    upload = Upload(changed, entry)
+    try:
+        check_files(request.app.state.settings.data, upload)
+    except PlantRejected as e:
+        raise HTTPException(422, "the change would make the plant invalid: " + "; ".join(e.errors[:5])) from None
+    with db.session() as s:
+        plant = plant_or_404(s, slug)
+        if version_or_404(s, plant).number != newest.number:
+            raise HTTPException(409, "another version was saved a moment ago; reload and make the change again")
+        version = add_version(s, plant, upload, s.get(User, v.id), message)
+        audit.append(s, v.name, action, plant=slug, subject=subject,
+                     detail={"version": version.number, "hash": version.hash, **(detail or {})})
+        return version
