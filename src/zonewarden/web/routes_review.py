@@ -431,7 +431,7 @@ def advisories_page(request: Request, slug: str, v: Viewer = Depends(require("fi
 def set_patch(request: Request, slug: str, asset: str = Form(...), ref: str = Form(..., max_length=64),
               state: str = Form(...), note: str = Form("", max_length=500), compensated_by: list[str] = Form([]),
               base: int | None = Form(None), v: Viewer = Depends(require("patch.edit"))):
-    from ..model.plant import PATCH_STATES
+    from ..model.vocabulary import PATCH_STATES
 
     if state not in PATCH_STATES:
         raise HTTPException(422, f"state {state!r}: expected one of {', '.join(PATCH_STATES)}")
