@@ -89,7 +89,7 @@ def test_readme_python_example_runs(capsys):
 
 @pytest.mark.parametrize("doc", ["model.md", "cli.md", "checks.md", "catalogs.md", "assessment.md", "traffic.md",
                                  "paths.md", "report.md", "lifecycle.md", "change.md", "ci.md",
-                                 "crosswalk.md", "advisories.md"])
+                                 "crosswalk.md", "advisories.md", "web.md"])
 def test_docs_exist_and_are_linked_from_the_readme(doc):
     assert (DOCS / doc).exists()
     assert f"docs/{doc}" in (ROOT / "README.md").read_text() or doc == "cli.md"

@@ -157,7 +157,9 @@ def audit_verify(
         out.print(f"audit trail of {database.display}: {v.rows} rows, chain intact; head {v.head}", highlight=False)
     else:
         err.print(f"[bold red]audit trail broken[/]: {v.reason}" + (f" (first bad row: {v.first_bad})"
-                                                                      if v.first_bad else ""), highlight=False)
-        err.print(f"{v.rows} rows verified before it; the last good head is {v.head}", highlight=False)
+                                                                      if v.first_bad else ""), highlight=False,
+                  soft_wrap=True)
+        err.print(f"{v.rows} rows verified before it; the last good head is {v.head}", highlight=False,
+                  soft_wrap=True)
     if not v.ok:
         raise typer.Exit(1)
