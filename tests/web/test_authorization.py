@@ -14,7 +14,8 @@ from zonewarden.web.routes_auth import PUBLIC
 from .conftest import ACCOUNTS, EXAMPLE, PASSWORD, SLUG, example_zip, login
 
 PARAMS = {"slug": SLUG, "zone": "cell-1", "asset": "plc-filler", "name": "victim", "eid": "1", "key": "depth"}
-QUERY = {"/plants/{slug}/diff": "?old=1&new=1", "/plants/{slug}/procurement/{zone}": "?component_type=embedded_device"}
+QUERY = {"/plants/{slug}/diff": "?old=1&new=1", "/plants/{slug}/change-record": "?old=1&new=2",
+         "/plants/{slug}/procurement/{zone}": "?component_type=embedded_device"}
 FORMS = {  # a form each route accepts, so an allowed role gets past validation to the action itself
     "/plants": None,  # an upload: files below
     "/plants/{slug}/versions": {"message": "matrix"},
@@ -25,12 +26,14 @@ FORMS = {  # a form each route accepts, so an allowed role gets past validation 
     "/plants/{slug}/evidence": {"subject": "gap:cell-1:SR 1.1"},
     "/plants/{slug}/traffic": {},
     "/plants/{slug}/patches": {"asset": "plc-filler", "ref": "ICSA-22-349-03", "state": "deferred"},
+    "/plants/{slug}/procurement/{zone}/response": {"asset": "plc-filler"},
     "/admin/users": {"name": "newbie", "role": "auditor", "password": PASSWORD},
     "/admin/users/{name}/disable": {},
     "/logout": {},
 }
 FILES = {"/plants": ("p.yaml", b"zonewarden: 1\nplant: {name: Matrix plant}\n", "application/x-yaml"),
          "/plants/{slug}/versions": ("fill-finish.zip", example_zip(), "application/zip"),
+         "/plants/{slug}/procurement/{zone}/response": ("answers.xlsx", b"not a workbook", "application/octet-stream"),
          "/plants/{slug}/evidence": ("note.txt", b"signed off on paper\n", "text/plain"),
          "/plants/{slug}/traffic": ("traffic.pcap", (EXAMPLE / "traffic.pcap").read_bytes(),
                                     "application/vnd.tcpdump.pcap")}

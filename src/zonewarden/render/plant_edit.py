@@ -14,13 +14,17 @@ from .output import write_atomic
 
 def update_asset_meets(file: Path, asset: str, add: list[str], remove: list[str]) -> tuple[list[str], list[str]]:
     """Add ids to, and remove ids from, `assets.<asset>.capability.meets` in `file`; returns what changed."""
-    from ruamel.yaml import YAML
+    text, added, removed = edit_asset_meets(file.read_text(encoding="utf-8"), asset, add, remove)
+    if added or removed:
+        write_atomic(file, text)
+    return added, removed
+
+
+def edit_asset_meets(text: str, asset: str, add: list[str], remove: list[str]) -> tuple[str, list[str], list[str]]:
+    """`update_asset_meets` on YAML text: (the new text, ids added, ids removed)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096  # never re-wrap the user's long lines
-    text = file.read_text(encoding="utf-8")
+    yaml = _yaml()
     doc = yaml.load(text)
     node = doc["assets"][asset]
     cap = node.get("capability")
@@ -36,15 +40,14 @@ def update_asset_meets(file: Path, asset: str, add: list[str], remove: list[str]
     added = [r for r in add if r not in have]
     removed = [r for r in remove if r in have]
     if not added and not removed:
-        return [], []
+        return text, [], []
     for r in removed:
         del meets[have.index(r)]
         have.remove(r)
     meets.extend(added)
     buf = io.StringIO()
     yaml.dump(doc, buf)
-    write_atomic(file, buf.getvalue())
-    return added, removed
+    return buf.getvalue(), added, removed
 
 
 def set_asset_field(file: Path, asset: str, key: str, value: str) -> None:

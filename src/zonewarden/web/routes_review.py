@@ -396,23 +396,85 @@ def download(request: Request, slug: str, name: str, v: Viewer = Depends(require
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+PACK_TYPES = {"md": "text/markdown; charset=utf-8", "json": "application/json",
+              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def _supplier_zone(v: Viewer, plant, zone: str) -> None:
+    if v.role == "supplier" and not any(x.zone == zone and x.supplier == v.supplier for x in plant.assets.values()):
+        raise HTTPException(403, f"supplier {v.supplier!r} has no component in zone {zone!r}")
+
+
 @router.get("/plants/{slug}/procurement/{zone}", include_in_schema=False)
 def procurement_pack(request: Request, slug: str, zone: str, component_type: str = "embedded_device",
-                     v: Viewer = Depends(require("procurement.read"))):
+                     format: str = "md", v: Viewer = Depends(require("procurement.read"))):
+    """The procurement pack (`zonewarden procure`) for a component of `component_type` joining `zone`; the
+    XLSX is the supplier's response workbook."""
     from ..analysis.procurement import procurement
-    from ..render.procurement import pack_markdown
+    from ..model.vocabulary import COMPONENT_TYPES
+    from ..render.output import to_json
+    from ..render.procurement import pack_markdown, pack_xlsx
 
-    _plant, _version, a = analysed(request, slug)
+    _, _, a = analysed(request, slug)
     if zone not in a.plant.zones:
         raise HTTPException(404, f"no zone {zone!r}")
-    if v.role == "supplier" and not any(x.zone == zone and x.supplier == v.supplier for x in a.plant.assets.values()):
-        raise HTTPException(403, f"supplier {v.supplier!r} has no component in zone {zone!r}")
-    try:
-        pack = procurement(a.review.assessment, a.review.catalog, zone, component_type, None)
-    except (KeyError, ValueError) as e:
-        raise HTTPException(422, str(e)) from None
-    return Response(pack_markdown(pack), media_type="text/markdown; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{slug}-{zone}-{component_type}.md"'})
+    _supplier_zone(v, a.plant, zone)
+    if component_type not in COMPONENT_TYPES:
+        raise HTTPException(422, f"component_type {component_type!r}: expected one of {', '.join(COMPONENT_TYPES)}")
+    if format not in PACK_TYPES:
+        raise HTTPException(404, f"format {format!r}: expected {', '.join(PACK_TYPES)}")
+    pack = a.extra(f"pack:{zone}:{component_type}",
+                   lambda: procurement(a.review.assessment, a.review.catalog, zone, component_type, None))
+    body = {"md": pack_markdown, "xlsx": pack_xlsx, "json": lambda p: to_json(p.as_dict())}[format](pack)
+    return Response(body, media_type=PACK_TYPES[format], headers={
+        "Content-Disposition": f'attachment; filename="{slug}-{zone}-{component_type}.{format}"'})
+
+
+@router.post("/plants/{slug}/procurement/{zone}/response", include_in_schema=False)
+async def procurement_response(request: Request, slug: str, zone: str, asset: str = Form(...),
+                               file: UploadFile = File(...), base: int | None = Form(None),
+                               v: Viewer = Depends(require("component.declare"))):
+    """A supplier's filled response workbook: its `meets` answers go into the asset's capability (a new version);
+    every row that could not be used is listed back."""
+    import tempfile
+
+    from ..render.plant_edit import edit_asset_meets
+    from ..render.procurement import ResponseUnreadable, read_response
+
+    _, _, a = analysed(request, slug)
+    x = a.plant.assets.get(asset)
+    if x is None or x.zone != zone:
+        raise HTTPException(404, f"zone {zone!r} has no asset {asset!r}")
+    if v.role == "supplier" and x.supplier != v.supplier:
+        raise HTTPException(403, f"asset {asset!r} is not a component of supplier {v.supplier!r}")
+    data = await file.read(20 * 1024 * 1024 + 1)
+    if len(data) > 20 * 1024 * 1024:
+        raise HTTPException(413, "response workbooks are limited to 20 MB")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "response.xlsx"
+        path.write_bytes(data)
+        try:
+            response = read_response(path, a.review.catalog, x.type)
+        except ResponseUnreadable as e:
+            raise HTTPException(422, f"{file.filename}: {str(e).replace(str(path), 'the workbook')}") from None
+    meets = [r for r, (resp, _) in response.answers.items() if resp == "meets"]
+    other = [r for r, (resp, _) in response.answers.items() if resp != "meets"]
+    loc = a.plant._sources.locate(("assets", asset), key=True)
+    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
+    changed: dict[str, list[str]] = {}
+
+    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
+        text, added, removed = edit_asset_meets(files[rel].decode(), asset, meets, other)
+        changed.update(added=added, removed=removed)
+        files[rel] = text.encode()
+        return files
+
+    ver = edit_version(request, v, slug, base, edit, f"{asset}: procurement response from {v.name}",
+                       "procurement.response", asset, {"rows": response.rows, "meets": len(meets),
+                                                       "problems": response.problems[:20]})
+    return page(request, "response.html.j2", slug=slug, asset=asset, version=ver.number, rows=response.rows,
+                meets=len(meets), added=changed.get("added", []), removed=changed.get("removed", []),
+                problems=response.problems)
 
 
 # --- advisories and patch states ----------------------------------------------------------------------------
@@ -460,3 +522,47 @@ def set_patch(request: Request, slug: str, asset: str = Form(...), ref: str = Fo
                  {"state": state})
     return RedirectResponse(f"/plants/{slug}/advisories", status_code=303)
 
+
+
+# --- change records between two versions --------------------------------------------------------------------
+RECORD_TYPES = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8", "pdf": "application/pdf",
+                "json": "application/json"}
+
+
+@router.get("/plants/{slug}/change-record", include_in_schema=False)
+def change_record(request: Request, slug: str, old: int, new: int, format: str = "md",
+                  v: Viewer = Depends(require("documents.read"))):
+    """The management-of-change record from version `old` to `new`: the versions between them stand for the
+    commits of `zonewarden change`, and going back means restoring version `old`."""
+    from ..analysis.change_record import ChangeRecord, Commit, approvals, rollback, verification
+    from ..analysis.impact import impact
+    from ..render.change import record_html, record_markdown, record_pdf
+    from ..render.documents import fingerprint as plant_fingerprint
+    from ..render.output import to_json
+
+    if format not in RECORD_TYPES:
+        raise HTTPException(404, f"format {format!r}: expected {', '.join(RECORD_TYPES)}")
+    if old >= new:
+        raise HTTPException(422, f"old version {old} must come before new version {new}")
+    plant, vold, a_old = analysed(request, slug, old)
+    _, vnew, a_new = analysed(request, slug, new)
+    imp = a_new.extra(f"impact-from:{a_old.hash}", lambda: impact(a_old.plant, a_new.plant,
+                                                                   old_tracking=a_old.tracking,
+                                                                   new_tracking=a_new.tracking))
+    with request.app.state.db.session() as s:
+        between = s.scalars(select(Version).where(Version.plant_id == plant.id, Version.number > old,
+                                                  Version.number <= new).order_by(Version.number)).all()
+        commits = [Commit(x.hash[:12], x.author.name, x.created.isoformat(timespec="seconds"),
+                          f"version {x.number}: {x.message}") for x in between]
+    back = rollback(imp, f"version {old}", vnew.entry)
+    back[0] = (f"Model: restore version {old} (download its plant files and upload them as a new version), then "
+               f"compare it with the newest version on the versions page to confirm nothing is left.")
+    rec = ChangeRecord(f"Change record: {a_new.plant.plant.name}, version {old} to {new}", a_new.plant.plant.name,
+                       a_new.plant.plant.validated, {"spec": f"version {old}", "commit": vold.hash, "path": vold.entry},
+                       {"spec": f"version {new}", "commit": vnew.hash, "path": vnew.entry}, commits, [], imp,
+                       approvals(imp, a_old.plant, a_new.plant), *verification(imp, a_new.plant, slug), back,
+                       {"from": plant_fingerprint(a_old.plant), "to": plant_fingerprint(a_new.plant)})
+    body: str | bytes = {"md": record_markdown, "html": record_html, "pdf": record_pdf,
+                         "json": lambda r: to_json(r.as_dict())}[format](rec)
+    return Response(body, media_type=RECORD_TYPES[format],
+                    headers={"Content-Disposition": f'attachment; filename="{slug}-v{old}-v{new}-change.{format}"'})
