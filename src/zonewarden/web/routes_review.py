@@ -250,7 +250,12 @@ def evidence_file(request: Request, slug: str, eid: int, v: Viewer = Depends(req
         if e is None or e.plant_id != p.id:
             raise HTTPException(404, f"no evidence {eid} in plant {slug!r}")
         sha, name, ctype = e.sha256, e.name, e.content_type
-    data = request.app.state.evidence.get(sha)
+    try:
+        data = request.app.state.evidence.get(sha)
+    except FileNotFoundError:
+        raise HTTPException(500, f"evidence {eid}: its file is missing from the evidence folder") from None
+    except EvidenceError as e:
+        raise HTTPException(500, str(e)) from None
     safe = "".join(c if c.isalnum() or c in "._-" else "_" for c in name)
     return Response(data, media_type=ctype, headers={"Content-Disposition": f'attachment; filename="{safe}"'})
 
