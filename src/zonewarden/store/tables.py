@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -167,6 +167,7 @@ class AuditRow(Base):
     """One change. `hash` = sha256(prev_hash + canonical JSON of the row); `seq` has no gaps (store/audit.py)."""
 
     __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_plant_seq", "plant", "seq"),)
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(64))

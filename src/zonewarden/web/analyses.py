@@ -9,7 +9,10 @@ is refused with its first errors, named by file and line.
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
+import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -82,7 +85,12 @@ def analyse(folder: Path, entry: str, version_hash: str) -> Analysed:
             tfile = "tracking.yaml"
         except Exception as e:
             warnings.append(Finding("tracking", "tracking-file", "warning", _relative(folder, str(e))))
-    return Analysed(version_hash, folder, plant, review(plant, tracking, tracking_file=tfile), warnings, tracking)
+    r = review(plant, tracking, tracking_file=tfile)
+    r.assessment.located_findings()  # once, here, rather than by whichever request first shows the findings
+    return Analysed(version_hash, folder, plant, r, warnings, tracking)
+
+
+atexit.register(gc.unfreeze)  # let the shutdown collect frozen objects: extension modules (DuckDB) check for leaks
 
 
 class AnalysisCache:
@@ -96,6 +104,15 @@ class AnalysisCache:
         self._guard = threading.Lock()
 
     def get(self, version_hash: str, entry: str, files: Callable[[], dict[str, bytes]]) -> Analysed:
+        """The analysis of a stored version (computed on first use)."""
+        return self._get(version_hash, entry, files, check_only=False)
+
+    def prime(self, version_hash: str, entry: str, files: dict[str, bytes]) -> Analysed:
+        """Check and analyse files about to become a version, so its first page is served from the cache;
+        PlantRejected (and nothing left on disk) when they do not load or fail the checks."""
+        return self._get(version_hash, entry, lambda: files, check_only=True)
+
+    def _get(self, version_hash: str, entry: str, files: Callable[[], dict[str, bytes]], check_only: bool) -> Analysed:
         with self._guard:
             hit = self._items.get(version_hash)
             if hit is not None:
@@ -108,12 +125,26 @@ class AnalysisCache:
             if hit is not None:
                 return hit
             folder = self.root / version_hash
-            if not folder.is_dir():
+            fresh = not folder.is_dir()
+            if fresh:
                 folder = materialize(self.root, version_hash, files())
-            done = analyse(folder, entry, version_hash)
+            try:
+                done = analyse(folder, entry, version_hash)
+            except PlantRejected:
+                if fresh and check_only:
+                    shutil.rmtree(folder, ignore_errors=True)
+                raise
             with self._guard:
                 self._items[version_hash] = done
+                evicted = False
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
+                    evicted = True
                 self._locks.pop(version_hash, None)
+            # A big plant's analysis is millions of long-lived objects: keep the collector from walking them on
+            # every full collection (seconds of pause for every request); evicted ones are collected first.
+            if evicted:
+                gc.unfreeze()
+                gc.collect()
+            gc.freeze()
             return done

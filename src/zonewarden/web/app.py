@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from .. import __version__
 from ..store import audit
@@ -28,6 +29,7 @@ from ..store.evidence import EvidenceStore
 from ..store.tables import PlantRow, Version
 from .analyses import Analysed, AnalysisCache
 from .auth import Viewer
+from .pagecache import PageCache
 from .permissions import allowed
 
 HERE = Path(__file__).resolve().parent
@@ -104,6 +106,19 @@ def analysed(request: Request, slug: str, number: int | None = None) -> tuple[Pl
         return plant, version, request.app.state.analyses.get(version.hash, version.entry, files)
 
 
+def _cache_key(request: Request, slug: str) -> tuple[tuple, str] | None:
+    """(cache key, the session's CSRF token) for a logged-in GET of a plant's page; None without a session."""
+    from .auth import viewer
+
+    try:
+        v = viewer(request)
+    except HTTPException:
+        return None
+    with request.app.state.db.session() as s:
+        generation = PageCache.generation(s, slug)
+    return (slug, generation, v.id, request.url.path, request.url.query), v.csrf
+
+
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -117,7 +132,30 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.analyses = AnalysisCache(settings.data / "plants", settings.cache_size)
     app.state.evidence = EvidenceStore(settings.data / "evidence")
+    app.state.pages = PageCache()
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def cache_pages(request: Request, call_next):
+        """GETs of a plant's pages from web/pagecache.py, when the plant has not changed since they were made."""
+        slug = PageCache.plant_of(request.url.path) if request.method == "GET" else None
+        if slug is None:
+            return await call_next(request)
+        looked = await run_in_threadpool(_cache_key, request, slug)
+        if looked is None:
+            return await call_next(request)
+        key, csrf = looked
+        pages: PageCache = request.app.state.pages
+        hit = pages.get(key, csrf)
+        if hit is not None:
+            return Response(hit.body, media_type=hit.media_type, headers={"X-Cache": "hit"})
+        response = await call_next(request)
+        if response.status_code != 200 or "content-disposition" in response.headers:
+            return response
+        body = b"".join([chunk async for chunk in response.body_iterator])
+        pages.put(key, body, response.headers.get("content-type", "text/html"), csrf)
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        return Response(body, status_code=200, headers=headers)
 
     @app.middleware("http")
     async def headers(request: Request, call_next):

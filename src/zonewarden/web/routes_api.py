@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy import select
 
 from ..render.assessment import assessment_json
@@ -61,17 +61,19 @@ def assessment(request: Request, slug: str, version: int | None = None,
 
 
 @router.get("/plants/{slug}/gaps")
-def gaps(request: Request, slug: str, role: str | None = None, status: str | None = None,
+def gaps(request: Request, response: Response, slug: str, role: str | None = None, status: str | None = None,
+         zone: str | None = None, limit: int = Query(1000, ge=1, le=20000), offset: int = Query(0, ge=0),
          v: Viewer = Depends(require("findings.read"))) -> list[dict[str, Any]]:
-    """Gaps, filtered by owner role and status."""
+    """Gaps filtered by owner role, status and zone or conduit, `limit` from `offset` (the total is in the
+    X-Total-Count header)."""
     _, _, a = analysed(request, slug)
-    out = []
-    for g in a.review.assessment.gaps:
-        if (role and g.owner_role != role) or (status and g.status != status):
-            continue
-        out.append({"id": g.id, "scope": g.scope, "where": g.where, "requirement": g.requirement, "title": g.title,
-                    "severity": g.severity, "owner_role": g.owner_role, "status": g.status, "assets": g.assets})
-    return out
+    chosen = [g for g in a.extra("gaps", lambda: a.review.assessment.gaps)
+              if (not role or g.owner_role == role) and (not status or g.status == status)
+              and (not zone or g.where == zone)]
+    response.headers["X-Total-Count"] = str(len(chosen))
+    return [{"id": g.id, "scope": g.scope, "where": g.where, "requirement": g.requirement, "title": g.title,
+             "severity": g.severity, "owner_role": g.owner_role, "status": g.status, "assets": g.assets}
+            for g in chosen[offset:offset + limit]]
 
 
 @router.get("/plants/{slug}/paths")

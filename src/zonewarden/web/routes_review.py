@@ -165,12 +165,21 @@ def _list_path(sources, loc, index: int) -> tuple:
 
 
 # --- components: a supplier declares its own --------------------------------------------------------------
+PER_PAGE = 200
+
+
 @router.get("/plants/{slug}/components", include_in_schema=False)
-def components_page(request: Request, slug: str, v: Viewer = Depends(require("plant.read"))):
+def components_page(request: Request, slug: str, zone: str | None = None, p: int = 1,
+                    v: Viewer = Depends(require("plant.read"))):
     plant, version, a = analysed(request, slug)
-    assets = {aid: x for aid, x in a.plant.assets.items() if v.role != "supplier" or x.supplier == v.supplier}
+    mine = [aid for aid, x in a.plant.assets.items()
+            if (v.role != "supplier" or x.supplier == v.supplier) and (not zone or x.zone == zone)]
+    pages = max(1, -(-len(mine) // PER_PAGE))
+    p = min(max(1, p), pages)
+    assets = {aid: a.plant.assets[aid] for aid in mine[(p - 1) * PER_PAGE:p * PER_PAGE]}
     caps = a.review.assessment.capabilities
-    return page(request, "components.html.j2", plant=plant, version=version, assets=assets, caps=caps)
+    return page(request, "components.html.j2", plant=plant, version=version, assets=assets, caps=caps,
+                total=len(mine), p=p, pages=pages, zone=zone, zones=sorted(a.plant.zones))
 
 
 @router.post("/plants/{slug}/components/{asset}", include_in_schema=False)

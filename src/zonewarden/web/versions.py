@@ -8,37 +8,28 @@ colleague's change.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 
 from fastapi import HTTPException, Request
 
 from ..store import audit
-from ..store.plants import Upload, add_version, create_plant, files_of, materialize, slugify, version_hash
+from ..store.plants import Upload, add_version, create_plant, files_of, slugify, version_hash
 from ..store.tables import User, Version
-from .analyses import PlantRejected, load_checked
+from .analyses import PlantRejected
 from .app import plant_or_404, version_or_404
 from .auth import Viewer
 
 
-def check_files(root: Path, upload: Upload) -> str:
-    """Load and check the files in a scratch folder; the plant's name, or PlantRejected."""
-    scratch = Path(tempfile.mkdtemp(prefix="check-", dir=root)) if root.is_dir() else Path(tempfile.mkdtemp())
-    try:
-        folder = materialize(scratch, "plant", upload.files)
-        plant, _ = load_checked(folder, upload.entry)
-        return plant.plant.name
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+def check_files(request: Request, upload: Upload) -> str:
+    """Check and analyse the files (kept in the analysis cache for the version's first page); the plant's
+    name, or PlantRejected."""
+    a = request.app.state.analyses.prime(version_hash(upload.files), upload.entry, upload.files)
+    return a.plant.plant.name
 
 
 def store_upload(request: Request, v: Viewer, upload: Upload, message: str, slug: str | None = None) -> Version:
     """A new plant (slug None: from the plant's name) or a new version of `slug`."""
-    root = request.app.state.settings.data
-    root.mkdir(parents=True, exist_ok=True)
-    name = check_files(root, upload)
+    name = check_files(request, upload)
     with request.app.state.db.session() as s:
         author = s.get(User, v.id)
         if slug is None:
@@ -77,7 +68,7 @@ def edit_version(request: Request, v: Viewer, slug: str, base: int | None,
         raise HTTPException(422, "nothing changed: the plant already says this")
     upload = Upload(changed, entry)
     try:
-        check_files(request.app.state.settings.data, upload)
+        check_files(request, upload)
     except PlantRejected as e:
         raise HTTPException(422, "the change would make the plant invalid: " + "; ".join(e.errors[:5])) from None
     with db.session() as s:
