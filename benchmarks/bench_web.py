@@ -11,7 +11,8 @@ as a ratio to it (and `/api/me`, the session lookup alone, is shown too). "alone
 
 Goal (issue 11, item 10): 50 concurrent clients, p95 under 200 ms, no error. With no pause between a
 client's requests (the default) the load is a closed loop: each request waits behind the other clients'
-ones, so p95 is about clients x the mean time the server spends per request; --think adds a pause.
+ones, so p95 is about clients x the mean time the server spends per request; --think S adds a pause of
+S on average between a client's requests (spread over 0.5 S to 1.5 S, as people do not click in step).
 
     python benchmarks/bench_web.py [--clients 50] [--requests 20 | --seconds S] [--think S] [--workers 1]
                                    [--plant F] [--keep]
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -239,6 +241,7 @@ def load(sessions: list[httpx.Client], pages: list[Page], requests: int, seconds
 
     def client(k: int, c: httpx.Client) -> None:
         mine: list[Sample] = []
+        pause = random.Random(k)  # people do not click in step: each pause is think x [0.5, 1.5), per-client seed
         ready.wait()
         i, n = k, 0
         while (n < requests) if seconds is None else (time.perf_counter() < deadline[0]):
@@ -258,7 +261,7 @@ def load(sessions: list[httpx.Client], pages: list[Page], requests: int, seconds
             i += 1
             n += 1
             if think:
-                time.sleep(think)
+                time.sleep(think * (0.5 + pause.random()))
         with lock:
             run.samples.extend(mine)
 
@@ -309,7 +312,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--requests", type=int, default=20, help="requests per client in each phase (default 20)")
     ap.add_argument("--seconds", type=float, default=None, help="run each phase for this long instead")
     ap.add_argument("--think", type=float, default=0.0,
-                    help="pause of each client between its requests, seconds (default 0: back to back)")
+                    help="mean pause of each client between its requests, seconds, spread over [0.5, 1.5) of it "
+                         "(default 0: back to back)")
     ap.add_argument("--workers", type=int, default=1, help="passed to `zonewarden serve --workers`")
     ap.add_argument("--timeout", type=float, default=60.0, help="per-request client timeout, seconds")
     ap.add_argument("--plant", default=str(PLANT))

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -119,6 +119,66 @@ def _cache_key(request: Request, slug: str) -> tuple[tuple, str] | None:
     return (slug, generation, v.id, request.url.path, request.url.query), v.csrf
 
 
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                                 b"frame-ancestors 'none'; form-action 'self'"),
+]
+
+
+class PageCacheMiddleware:
+    """Pure ASGI (no per-request task group): the security headers on every answer, and GETs of a plant's pages
+    answered from web/pagecache.py while the plant has not changed."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secure(message) -> None:
+            if message["type"] == "http.response.start":
+                have = {k.lower() for k, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in SECURITY_HEADERS if h[0] not in have)]
+            await send(message)
+
+        slug = PageCache.plant_of(scope["path"]) if scope["method"] == "GET" else None
+        if slug is None:
+            await self.app(scope, receive, send_secure)
+            return
+        request = Request(scope)  # its .state is the scope's: the route finds the viewer looked up here
+        looked = await run_in_threadpool(_cache_key, request, slug)
+        if looked is None:
+            await self.app(scope, receive, send_secure)
+            return
+        key, csrf = looked
+        pages: PageCache = scope["app"].state.pages
+        hit = pages.get(key, csrf)
+        if hit is not None:
+            await send_secure({"type": "http.response.start", "status": 200, "headers": [
+                (b"content-type", hit.media_type.encode()), (b"content-length", str(len(hit.body)).encode()),
+                (b"x-cache", b"hit")]})
+            await send({"type": "http.response.body", "body": hit.body})
+            return
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def capture(message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            else:
+                chunks.append(message.get("body", b""))
+            await send_secure(message)
+            if message["type"] == "http.response.body" and not message.get("more_body") and start:
+                headers = {k.lower(): v for k, v in start.get("headers", [])}
+                if start["status"] == 200 and b"content-disposition" not in headers:
+                    pages.put(key, b"".join(chunks), headers.get(b"content-type", b"text/html").decode(), csrf)
+
+        await self.app(scope, receive, capture)
+
+
 def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -133,40 +193,10 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     app.state.analyses = AnalysisCache(settings.data / "plants", settings.cache_size)
     app.state.evidence = EvidenceStore(settings.data / "evidence")
     app.state.pages = PageCache()
+    app.state.sessions = {}  # sha256(token) -> (Viewer, monotonic time until which it is trusted): web/auth.py
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
-    @app.middleware("http")
-    async def cache_pages(request: Request, call_next):
-        """GETs of a plant's pages from web/pagecache.py, when the plant has not changed since they were made."""
-        slug = PageCache.plant_of(request.url.path) if request.method == "GET" else None
-        if slug is None:
-            return await call_next(request)
-        looked = await run_in_threadpool(_cache_key, request, slug)
-        if looked is None:
-            return await call_next(request)
-        key, csrf = looked
-        pages: PageCache = request.app.state.pages
-        hit = pages.get(key, csrf)
-        if hit is not None:
-            return Response(hit.body, media_type=hit.media_type, headers={"X-Cache": "hit"})
-        response = await call_next(request)
-        if response.status_code != 200 or "content-disposition" in response.headers:
-            return response
-        body = b"".join([chunk async for chunk in response.body_iterator])
-        pages.put(key, body, response.headers.get("content-type", "text/html"), csrf)
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        return Response(body, status_code=200, headers=headers)
-
-    @app.middleware("http")
-    async def headers(request: Request, call_next):
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-                                    "frame-ancestors 'none'; form-action 'self'")
-        return response
+    app.add_middleware(PageCacheMiddleware)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
@@ -31,6 +32,7 @@ WINDOW = dt.timedelta(minutes=15)
 MAX_PER_NAME = 5  # failed logins for one account within WINDOW
 MAX_PER_CLIENT = 20  # failed logins from one address within WINDOW
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+RECHECK = 2.0  # seconds a worker trusts a session it has just read, before asking the database again
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def start_session(request: Request, db_session, user: User) -> tuple[str, str]:
 def end_session(request: Request) -> None:
     token = request.cookies.get(cookie_name(is_secure(request)))
     if token:
+        request.app.state.sessions.pop(digest(token), None)
         with request.app.state.db.session() as s:
             s.execute(delete(WebSession).where(WebSession.token_hash == digest(token)))
 
@@ -84,6 +87,11 @@ def viewer(request: Request) -> Viewer:
     token = request.cookies.get(cookie_name(is_secure(request)))
     if not token:
         raise NotLoggedIn()
+    key = digest(token)
+    known = request.app.state.sessions.get(key)  # read within the last RECHECK seconds: a logout in this worker
+    if known is not None and time.monotonic() < known[1]:  # drops it at once, a disabled account in another
+        request.state.viewer = known[0]  # worker within RECHECK
+        return known[0]
     t = now()
     with request.app.state.db.session() as s:
         row = s.scalar(select(WebSession).where(WebSession.token_hash == digest(token)))
@@ -94,6 +102,10 @@ def viewer(request: Request) -> Viewer:
         if t - row.seen > TOUCH_EVERY:
             row.seen = t
         v = Viewer(row.user.id, row.user.name, row.user.role, row.user.supplier, row.csrf)
+    sessions = request.app.state.sessions
+    if len(sessions) > 10000:
+        sessions.clear()
+    sessions[key] = (v, time.monotonic() + RECHECK)
     request.state.viewer = v
     return v
 

@@ -45,6 +45,7 @@ def disable_user(request: Request, name: str, v: Viewer = Depends(require("users
         if u is None:
             raise HTTPException(404, f"no user {name!r}")
         u.disabled = True
+        request.app.state.sessions.clear()  # this worker forgets every session it trusted; others within RECHECK
         record(request, v, "user.disable", subject=name, session=s)
     return RedirectResponse("/admin/users", status_code=303)
 
