@@ -60,8 +60,23 @@ def _finding_dict(a: Assessment, f: Finding) -> dict[str, Any]:
     return {**f.as_dict(), "status": a.status(f.id), **({"tracking": details} if details else {})}
 
 
-def assessment_json(a: Assessment, *, zone: str | None = None) -> dict[str, Any]:
+def summary_json(a: Assessment) -> dict[str, Any]:
+    """The plant-wide counts of `assessment_json` (the same whichever zone is asked for)."""
     gaps = a.gaps
+    return {
+        "zones": len(a.zones), "conduits": len(a.conduits),
+        "zones_meeting_target": sum(1 for z in a.zones if z.sl_achieved.meets(z.sl_target)),
+        "gaps": len(gaps), "open_gaps": sum(1 for g in gaps if g.status not in CLOSED),
+        "gaps_by_role": dict(sorted(Counter(g.owner_role for g in gaps).items())),
+        "gaps_by_severity": {s: n for s in SEVERITIES if (n := sum(1 for g in gaps if g.severity == s))},
+        "gaps_by_status": dict(sorted(Counter(g.status for g in gaps).items())),
+        "findings_by_severity": {s: n for s in SEVERITIES if (n := sum(1 for f in a.findings if f.severity == s))},
+    }
+
+
+def assessment_json(a: Assessment, *, zone: str | None = None, summary: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """`summary`: summary_json(a) computed once by a caller that asks for many zones (the web app)."""
     zones = [z for z in a.zones if zone is None or z.id == zone]
     return {
         "plant": a.plant,
@@ -79,15 +94,7 @@ def assessment_json(a: Assessment, *, zone: str | None = None) -> dict[str, Any]
         "tracking": {"file": a.tracking.file, "matched": len(a.tracking.matched),
                      "stale": [{"id": e.id, "status": e.status} for e in a.tracking.stale],
                      "repeated": [{"id": e.id, "status": e.status} for e in a.tracking.repeated]},
-        "summary": {
-            "zones": len(a.zones), "conduits": len(a.conduits),
-            "zones_meeting_target": sum(1 for z in a.zones if z.sl_achieved.meets(z.sl_target)),
-            "gaps": len(gaps), "open_gaps": sum(1 for g in gaps if g.status not in CLOSED),
-            "gaps_by_role": dict(sorted(Counter(g.owner_role for g in gaps).items())),
-            "gaps_by_severity": {s: n for s in SEVERITIES if (n := sum(1 for g in gaps if g.severity == s))},
-            "gaps_by_status": dict(sorted(Counter(g.status for g in gaps).items())),
-            "findings_by_severity": {s: n for s in SEVERITIES if (n := sum(1 for f in a.findings if f.severity == s))},
-        },
+        "summary": summary if summary is not None else summary_json(a),
     }
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from sqlalchemy import select
 
-from ..render.assessment import assessment_json
+from ..render.assessment import assessment_json, summary_json
 from ..store.tables import Version
 from .app import analysed, plant_or_404
 from .auth import Viewer, require
@@ -87,4 +87,5 @@ def zone(request: Request, slug: str, zone: str, v: Viewer = Depends(require("fi
     _, _, a = analysed(request, slug)
     if zone not in a.plant.zones:
         raise HTTPException(404, f"no zone {zone!r}")
-    return assessment_json(a.review.assessment, zone=zone)
+    return assessment_json(a.review.assessment, zone=zone,
+                           summary=a.extra("summary", lambda: summary_json(a.review.assessment)))

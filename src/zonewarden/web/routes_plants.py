@@ -15,6 +15,7 @@ from ..store.tables import PlantRow, TrafficRun, Version
 from .analyses import PlantRejected
 from .app import analysed, page, plant_or_404
 from .auth import Viewer, require
+from .routes_review import SEVERITY_ORDER, register_index
 from .versions import store_upload
 
 router = APIRouter()
@@ -73,11 +74,11 @@ async def upload_version(request: Request, slug: str, file: UploadFile = File(..
 def overview_context(request: Request, slug: str, number: int | None = None) -> dict:
     plant, version, a = analysed(request, slug, number)
     r = a.review
-    gaps = r.assessment.gaps
-    open_gaps = [g for g in gaps if g.status not in CLOSED]
+    ordered, _, _ = a.extra("gap-register", lambda: register_index(r.assessment.gaps))
+    open_gaps = [g for g in ordered if g.status not in CLOSED]
     by_sev = Counter(g.severity for g in open_gaps)
-    order = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
-    top = sorted(open_gaps, key=lambda g: (order.get(g.severity, 9), g.where, g.requirement))[:10]
+    order = SEVERITY_ORDER
+    top = open_gaps[:10]
     below = [t for t in r.paths.targets if t.below_policy]
     with request.app.state.db.session() as s:
         run = s.scalar(select(TrafficRun).where(TrafficRun.plant_id == plant.id).order_by(TrafficRun.id.desc())

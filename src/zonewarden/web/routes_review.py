@@ -30,17 +30,24 @@ SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 def gaps_page(request: Request, slug: str, role: str | None = None, status: str | None = None,
               zone: str | None = None, v: Viewer = Depends(require("findings.read"))):
     plant, version, a = analysed(request, slug)
-    gaps = a.review.assessment.gaps
-    roles = sorted({g.owner_role for g in gaps})
-    shown = [g for g in gaps if (not role or g.owner_role == role) and (not status or g.status == status)
-             and (not zone or g.where == zone)]
-    shown.sort(key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.where, g.requirement))
+    ordered, by_where, roles = a.extra("gap-register", lambda: register_index(a.review.assessment.gaps))
+    shown = [g for g in (by_where.get(zone, []) if zone else ordered)
+             if (not role or g.owner_role == role) and (not status or g.status == status)]
     with request.app.state.db.session() as s:
         counts: dict[str, int] = {}
         for subject in s.scalars(select(Evidence.subject).where(Evidence.plant_id == plant.id)):
             counts[subject] = counts.get(subject, 0) + 1
     return page(request, "gaps.html.j2", plant=plant, version=version, gaps=shown[:500], total=len(shown),
                 roles=roles, role=role, status=status, zone=zone, statuses=STATUSES, evidence=counts)
+
+
+def register_index(gaps: list) -> tuple[list, dict[str, list], list[str]]:
+    """Once per version: the gaps worst first, the same by zone or conduit, and the owner roles."""
+    ordered = sorted(gaps, key=lambda g: (SEVERITY_ORDER.get(g.severity, 9), g.where, g.requirement))
+    by_where: dict[str, list] = {}
+    for g in ordered:
+        by_where.setdefault(g.where, []).append(g)
+    return ordered, by_where, sorted({g.owner_role for g in gaps})
 
 
 @router.post("/plants/{slug}/tracking", include_in_schema=False)
