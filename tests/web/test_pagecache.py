@@ -37,3 +37,18 @@ def test_other_roles_do_not_get_each_others_pages(web_sqlite):
     page = auditor.get(f"/plants/{SLUG}/gaps")
     assert page.headers.get("x-cache") != "hit" and 'name="status"' not in page.text.split("<table", 1)[1]
     assert web_sqlite.client("vitrea").get(f"/plants/{SLUG}/gaps").status_code == 403
+
+
+def test_a_new_day_is_a_new_analysis(web_sqlite, monkeypatch):
+    import datetime as dt
+
+    from zonewarden.web import analyses
+
+    a = web_sqlite.client("owner")
+    a.get(f"/plants/{SLUG}")
+    assert a.get(f"/plants/{SLUG}").headers.get("x-cache") == "hit"
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    monkeypatch.setattr(analyses, "today", lambda: tomorrow)
+    assert "x-cache" not in a.get(f"/plants/{SLUG}").headers
+    cached = web_sqlite.app.state.analyses._items
+    assert any(k.endswith(tomorrow.isoformat()) for k in cached)

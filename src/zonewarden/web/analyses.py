@@ -10,6 +10,7 @@ is refused with its first errors, named by file and line.
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import gc
 import os
 import shutil
@@ -85,9 +86,14 @@ def analyse(folder: Path, entry: str, version_hash: str) -> Analysed:
             tfile = "tracking.yaml"
         except Exception as e:
             warnings.append(Finding("tracking", "tracking-file", "warning", _relative(folder, str(e))))
-    r = review(plant, tracking, tracking_file=tfile)
+    r = review(plant, tracking, tracking_file=tfile, as_of=today())
     r.assessment.located_findings()  # once, here, rather than by whichever request first shows the findings
     return Analysed(version_hash, folder, plant, r, warnings, tracking)
+
+
+def today() -> dt.date:
+    """The day analyses are made as of (a function, so tests can move it)."""
+    return dt.date.today()
 
 
 atexit.register(gc.unfreeze)  # let the shutdown collect frozen objects: extension modules (DuckDB) check for leaks
@@ -113,15 +119,18 @@ class AnalysisCache:
         return self._get(version_hash, entry, lambda: files, check_only=True)
 
     def _get(self, version_hash: str, entry: str, files: Callable[[], dict[str, bytes]], check_only: bool) -> Analysed:
+        # The analysis depends on the day too (a compensation past its review date stops counting): a server
+        # that runs past midnight analyses each version again, once, on its first request of the new day.
+        key = f"{version_hash}@{today().isoformat()}"
         with self._guard:
-            hit = self._items.get(version_hash)
+            hit = self._items.get(key)
             if hit is not None:
-                self._items.move_to_end(version_hash)
+                self._items.move_to_end(key)
                 return hit
-            lock = self._locks.setdefault(version_hash, threading.Lock())
+            lock = self._locks.setdefault(key, threading.Lock())
         with lock:  # one thread computes; the others wait here and then find it cached
             with self._guard:
-                hit = self._items.get(version_hash)
+                hit = self._items.get(key)
             if hit is not None:
                 return hit
             folder = self.root / version_hash
@@ -135,12 +144,12 @@ class AnalysisCache:
                     shutil.rmtree(folder, ignore_errors=True)
                 raise
             with self._guard:
-                self._items[version_hash] = done
+                self._items[key] = done
                 evicted = False
                 while len(self._items) > self.size:
                     self._items.popitem(last=False)
                     evicted = True
-                self._locks.pop(version_hash, None)
+                self._locks.pop(key, None)
             # A big plant's analysis is millions of long-lived objects: keep the collector from walking them on
             # every full collection (seconds of pause for every request); evicted ones are collected first.
             if evicted:

@@ -27,6 +27,7 @@ from ..store import audit
 from ..store.database import Database
 from ..store.evidence import EvidenceStore
 from ..store.tables import PlantRow, Version
+from . import analyses
 from .analyses import Analysed, AnalysisCache
 from .auth import Viewer
 from .pagecache import PageCache
@@ -116,7 +117,7 @@ def _cache_key(request: Request, slug: str) -> tuple[tuple, str] | None:
         return None
     with request.app.state.db.session() as s:
         generation = PageCache.generation(s, slug)
-    return (slug, generation, v.id, request.url.path, request.url.query), v.csrf
+    return (slug, generation, analyses.today(), v.id, request.url.path, request.url.query), v.csrf
 
 
 SECURITY_HEADERS = [

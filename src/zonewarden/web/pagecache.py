@@ -1,10 +1,11 @@
 """Rendered pages, kept until the plant changes: most requests are a session lookup and a copy.
 
-A GET of a plant's page or API answer is cached by (plant, the plant's newest audit row, account, path and
-query). Every change to a plant (a version, a status, an approval, evidence, traffic) appends an audit row,
-so a new row makes the old entries unreachable; they age out of the LRU. The account is part of the key
-because pages show what its role may do; the session's CSRF token is cut out of the stored body and the
-reader's own put back. Only 200 answers are kept, never file downloads, within a byte budget.
+A GET of a plant's page or API answer is cached by (plant, the plant's newest audit row, the day, account,
+path and query). Every change to a plant (a version, a status, an approval, evidence, traffic) appends an
+audit row, so a new row makes the old entries unreachable; they age out of the LRU. The day is there because
+the analysis is as of today. The account is part of the key because pages show what its role may do; the
+session's CSRF token is cut out of the stored body and the reader's own put back. Only 200 answers are kept,
+never file downloads, within a byte budget.
 """
 
 from __future__ import annotations
