@@ -124,7 +124,8 @@ def test_a_day_in_the_web_app(server, browser, tmp_path, db_url):
     assert page.locator(".diagram svg").count() == 1
     page.screenshot(path=str(out / "diagram.png"))
     page.goto(f"{server}/plants/fill-finish-line-3/versions")
-    assert page.locator("#versions tr").count() == 3  # header + 2 versions
+    assert page.locator("#versions tr").count() == 4  # header + 3 versions: upload, status, approval
+    assert "approved by owner" in page.locator("#versions tr").nth(1).inner_text()
     page.goto(f"{server}/audit")
     assert "chain of" in page.locator("main").inner_text() and "verifies" in page.locator("main").inner_text()
     page.screenshot(path=str(out / "audit.png"))

@@ -91,7 +91,43 @@ def test_approval_of_a_compensation_lapses_when_its_countermeasure_changes(web):
         from zonewarden.store.tables import Approval
 
         a = s.scalar(select(Approval))
-        assert a.user.name == "owner" and a.version.number == 1 and len(a.version_hash) == 64
+        assert a.user.name == "owner" and a.version.number == 2 and len(a.version_hash) == 64
+        assert a.version.message == "compensation plc-washer:CR 1.1 approved by owner"
+    # the integrator's change also cleared the plant's own record of the approval: it no longer counts
+    plant_yaml = newest_files(web)["plant.yaml"].decode()
+    washer = plant_yaml.split("- asset: plc-washer", 1)[1].split("- asset:", 1)[0]
+    assert "approved_by" not in washer and "firewall only" in washer
+
+
+def test_only_the_asset_owner_may_set_approvals_and_patch_states(web_sqlite):
+    integ = web_sqlite.client("integ")
+    files = newest_files(web_sqlite)
+    text = files["plant.yaml"].decode()
+    assert "approved_by: helvion-ot" in text
+    backdated = text.replace('approved_on: "2026-02-16"', 'approved_on: "2025-02-16"', 1)
+    forged = dict(files, **{"plant.yaml": backdated.encode()})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for path, body in forged.items():
+            z.writestr(f"p/{path}", body)
+    r = post(integ, f"/plants/{SLUG}/versions", {"message": "backdate an approval"},
+             {"file": ("p.zip", buf.getvalue(), "application/zip")})
+    assert r.status_code == 403 and "only an asset owner may change the approval of compensation" in r.text
+    cell1 = next(p for p in files if p.endswith("cell-1.yaml"))
+    patched = dict(files, **{cell1: files[cell1].decode().replace("state: deferred", "state: installed", 1).encode()})
+    assert patched != files
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for path, body in patched.items():
+            z.writestr(f"p/{path}", body)
+    r = post(integ, f"/plants/{SLUG}/versions", {"message": "mark installed"},
+             {"file": ("p.zip", buf.getvalue(), "application/zip")})
+    assert r.status_code == 403 and "patch states of" in r.text
+    owner = web_sqlite.client("owner")
+    r = post(owner, f"/plants/{SLUG}/versions", {"message": "mark installed"},
+             {"file": ("p.zip", buf.getvalue(), "application/zip")})
+    assert r.status_code == 303
+    assert versions(web_sqlite) == 2
 
 
 def test_accepted_finding_and_change_record_approvals(web_sqlite):

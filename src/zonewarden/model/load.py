@@ -72,9 +72,12 @@ def _plant_files(path: Path, via: Location | None = None) -> list[Path]:
     return files
 
 
-def read_raw(path: str | os.PathLike[str]) -> RawPlant:
-    """Read a plant file or folder, following `include:`; raise PlantReadError if it cannot be read."""
+def read_raw(path: str | os.PathLike[str], *, within: str | os.PathLike[str] | None = None) -> RawPlant:
+    """Read a plant file or folder, following `include:`; raise PlantReadError if it cannot be read.
+    `within`: a folder every file read must lie in, as regular files (for plants from elsewhere, such as the
+    web app's uploads, whose `include:` must not reach the server's other files)."""
     root = Path(path)
+    fence = Path(within).resolve() if within is not None else None
     if not root.exists():
         raise PlantReadError(f"{display_path(root)}: no such file or folder")
     sources = SourceMap()
@@ -87,6 +90,11 @@ def read_raw(path: str | os.PathLike[str]) -> RawPlant:
         if p.resolve() in seen:
             raise PlantReadError(f"{disp} is included twice (or includes itself)", via)
         seen.add(p.resolve())
+        if fence is not None:
+            real = p.resolve()
+            if fence not in real.parents or not real.is_file():
+                raise PlantReadError(f"{disp}: outside the plant's own files (or not a regular file); an included "
+                                     "file must be one of the files uploaded with the plant", via)
         text = _read_bytes(p, disp, via)
         node = compose(text, disp)
         sources.files.append(disp)
@@ -101,6 +109,9 @@ def read_raw(path: str | os.PathLike[str]) -> RawPlant:
         docs.append((disp, data))
         for item, where in _includes(node, disp, data):
             target = p.parent / item
+            if fence is not None and fence != target.resolve() and fence not in target.resolve().parents:
+                raise PlantReadError(f"`include: {item!r}` is outside the plant's own files; an included file "
+                                     "must be one of the files uploaded with the plant", where)
             if target.is_dir() and target.resolve() == p.parent.resolve():
                 raise PlantReadError(f"`include: {item!r}` names the folder of {disp} itself", where)
             for f in _plant_files(target, where) if target.exists() else [target]:

@@ -44,7 +44,7 @@ def edit_asset_meets(text: str, asset: str, add: list[str], remove: list[str]) -
     for r in removed:
         del meets[have.index(r)]
         have.remove(r)
-    meets.extend(added)
+    meets.extend(_flow(r) for r in added)
     buf = io.StringIO()
     yaml.dump(doc, buf)
     return buf.getvalue(), added, removed
@@ -74,11 +74,15 @@ def _yaml():
 
 
 def _flow(value: object) -> object:
-    """Lists written by a form read like the example's: one line, `[a, b]`."""
+    """Lists written by a form read like the example's: one line, `[a, b]`. Text is double-quoted, so `yes`,
+    `off` or `1:30` typed into a form stay text for the YAML 1.1 loader (not a boolean or a number)."""
     from ruamel.yaml.comments import CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+    if isinstance(value, str):
+        return DoubleQuotedScalarString(value)
     if isinstance(value, list):
-        seq = CommentedSeq(value)
+        seq = CommentedSeq([_flow(v) for v in value])
         seq.fa.set_flow_style()
         return seq
     return value
@@ -135,7 +139,7 @@ def upsert_tracking(text: str | None, fid: str, fields: dict[str, object]) -> st
         doc["entries"] = entries
     entry = next((e for e in entries if isinstance(e, dict) and e.get("id") == fid), None)
     if entry is None:
-        entry = CommentedMap(id=fid)
+        entry = CommentedMap(id=_flow(fid))
         entry.fa.set_flow_style()
         if hasattr(entries, "fa"):
             entries.fa.set_block_style()
@@ -144,7 +148,7 @@ def upsert_tracking(text: str | None, fid: str, fields: dict[str, object]) -> st
         if value in (None, ""):
             entry.pop(key, None)
         else:
-            entry[key] = value
+            entry[key] = _flow(value)
     buf = io.StringIO()
     yaml.dump(doc, buf)
     return buf.getvalue()

@@ -40,6 +40,9 @@ def append(session: Session, actor: str, action: str, *, plant: str | None = Non
            detail: dict[str, Any] | None = None, attempts: int = 5) -> AuditRow:
     """Append one row in its own savepoint; a concurrent writer that took the same `seq` makes us retry."""
     text = canonical(detail or {})
+    actor, action = actor[:64], action[:64]  # the columns' widths (PostgreSQL refuses longer text)
+    plant = plant[:64] if plant else plant
+    subject = subject[:255] if subject else subject
     for attempt in range(attempts):
         last = session.execute(select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)).first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)

@@ -18,6 +18,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -98,14 +99,21 @@ def read_zip(data: bytes) -> Upload:
         if not path.lower().endswith(PLANT_SUFFIXES):
             skipped.append(path)
             continue
-        with zf.open(info) as fh:
-            body = fh.read(MAX_FILE + 1)  # read no more than the limit, whatever the header claimed
+        try:
+            with zf.open(info) as fh:
+                body = fh.read(MAX_FILE + 1)  # read no more than the limit, whatever the header claimed
+        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError) as e:
+            raise UploadError(f"zip entry {info.filename!r}: cannot be unpacked ({e})") from None
         if len(body) > MAX_FILE:
             raise UploadError(f"zip entry {info.filename!r}: more than {MAX_FILE:,} bytes unpacked")
         total += len(body)
         if total > MAX_TOTAL:
             raise UploadError(f"the zip unpacks to more than {MAX_TOTAL:,} bytes")
         files[path] = body
+    folders = {"/".join(p.split("/")[:i]) for p in files for i in range(1, p.count("/") + 1)}
+    clash = sorted(folders & set(files))
+    if clash:
+        raise UploadError(f"zip entry {clash[0]!r} is both a file and a folder")
     tops = {p.split("/", 1)[0] for p in files}
     if len(tops) == 1 and all("/" in p for p in files):
         top = tops.pop() + "/"

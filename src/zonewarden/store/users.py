@@ -83,8 +83,11 @@ def record_failure(session: Session, name: str, client: str) -> None:
     session.add(LoginAttempt(name=name[:64], client=client[:64]))
 
 
-def clear_failures(session: Session, name: str, older_than: dt.timedelta | None = None) -> None:
-    """Forget an account's failures after a good login (and anyone's older than `older_than`)."""
+def clear_failures(session: Session, name: str) -> None:
+    """Forget an account's failures after a good login."""
     session.execute(delete(LoginAttempt).where(LoginAttempt.name == name))
-    if older_than is not None:
-        session.execute(delete(LoginAttempt).where(LoginAttempt.at < now() - older_than))
+
+
+def sweep_failures(session: Session, older_than: dt.timedelta) -> None:
+    """Forget everyone's failures older than the rate-limiting window (the table stays small under attack)."""
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < now() - older_than))

@@ -7,7 +7,6 @@ reads the folder given by `--csaf` or $ZONEWARDEN_CSAF at the first request that
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 from .analyses import Analysed
@@ -37,9 +36,10 @@ def plant_advisories(app, a: Analysed) -> dict[str, Any]:
         comps, errors = {}, []
         for aid, x in a.plant.assets.items():
             if x.sbom:
-                loc = a.plant._sources.locate(("assets", aid), key=True)
                 try:
-                    comps[aid] = read_cyclonedx(Path(loc.file).parent / x.sbom)
+                    comps[aid] = read_cyclonedx(a.sbom_path(aid))
+                except ValueError as e:
+                    errors.append(str(e))
                 except SBOMError as e:
                     errors.append(f"assets.{aid}.sbom: {e}")
         result = review(a.plant, match.match_all(inventory(a.plant, comps)),

@@ -24,7 +24,7 @@ from typing import Any
 from ..analysis.checks import check_raw
 from ..analysis.findings import Finding
 from ..analysis.review import Review, review
-from ..model.diagnostics import PlantReadError
+from ..model.diagnostics import PlantInvalid, PlantReadError
 from ..model.load import read_raw
 from ..model.plant import Plant
 from ..model.tracking import Tracking, default_path, load_tracking
@@ -50,6 +50,15 @@ class Analysed:
     extras: dict[str, Any] = field(default_factory=dict)  # lazily computed views (vulnerabilities, JSON)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def sbom_path(self, asset: str) -> Path:
+        """The asset's SBOM file, which must be one of the version's own files (ValueError otherwise)."""
+        x = self.plant.assets[asset]
+        loc = self.plant._sources.locate(("assets", asset), key=True)
+        path = (Path(loc.file).parent / (x.sbom or "")).resolve()
+        if self.folder.resolve() not in path.parents or not path.is_file():
+            raise ValueError(f"assets.{asset}.sbom: {x.sbom!r} is not one of the plant's own files")
+        return path
+
     def extra(self, key: str, compute: Callable[[], Any]) -> Any:
         """A further analysis of this version, computed once (advisories, crosswalk JSON, ...)."""
         with self.lock:
@@ -65,7 +74,7 @@ def _relative(folder: Path, text: str) -> str:
 def load_checked(folder: Path, entry: str) -> tuple[Plant, list[Finding]]:
     """The plant in `folder`, or PlantRejected with its errors (paths shown relative to the plant folder)."""
     try:
-        raw = read_raw(folder / entry)
+        raw = read_raw(folder / entry, within=folder)
     except PlantReadError as e:
         raise PlantRejected([_relative(folder, str(e))]) from None
     result = check_raw(raw)
@@ -84,7 +93,10 @@ def analyse(folder: Path, entry: str, version_hash: str) -> Analysed:
         try:
             tracking, _ = load_tracking(tpath)
             tfile = "tracking.yaml"
-        except Exception as e:
+        except PlantInvalid as e:
+            text = "; ".join(f"{p.location}: {p.message}" for p in e.problems[:5])
+            warnings.append(Finding("tracking", "tracking-file", "warning", _relative(folder, text)))
+        except PlantReadError as e:
             warnings.append(Finding("tracking", "tracking-file", "warning", _relative(folder, str(e))))
     r = review(plant, tracking, tracking_file=tfile, as_of=today())
     r.assessment.located_findings()  # once, here, rather than by whichever request first shows the findings

@@ -45,7 +45,11 @@ class Settings:
 
 
 def templates() -> Jinja2Templates:
-    t = Jinja2Templates(directory=str(HERE / "templates"))
+    """Every template autoescaped (their names end in .html.j2, which Jinja's default would not escape)."""
+    from jinja2 import Environment, FileSystemLoader
+
+    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=True)
+    t = Jinja2Templates(env=env)
     t.env.globals["version"] = __version__
     t.env.globals["allowed"] = allowed
     t.env.filters["sl"] = lambda v: "–" if v is None else " ".join(str(x) for x in v.as_list())
@@ -80,7 +84,12 @@ def plant_or_404(session, slug: str) -> PlantRow:
     return row
 
 
+MAX_ID = 2**31 - 1  # ids and version numbers beyond this are not ours (and overflow the database's integers)
+
+
 def version_or_404(session, plant: PlantRow, number: int | None = None) -> Version:
+    if number is not None and not 0 < number <= MAX_ID:
+        raise HTTPException(404, f"plant {plant.slug!r} has no version {number}")
     q = select(Version).where(Version.plant_id == plant.id)
     q = q.where(Version.number == number) if number is not None else q.order_by(Version.number.desc()).limit(1)
     v = session.scalar(q)
@@ -160,7 +169,7 @@ class PageCacheMiddleware:
         if hit is not None:
             await send_secure({"type": "http.response.start", "status": 200, "headers": [
                 (b"content-type", hit.media_type.encode()), (b"content-length", str(len(hit.body)).encode()),
-                (b"x-cache", b"hit")]})
+                *hit.headers, (b"x-cache", b"hit")]})
             await send({"type": "http.response.body", "body": hit.body})
             return
         start: dict = {}
@@ -175,7 +184,8 @@ class PageCacheMiddleware:
             if message["type"] == "http.response.body" and not message.get("more_body") and start:
                 headers = {k.lower(): v for k, v in start.get("headers", [])}
                 if start["status"] == 200 and b"content-disposition" not in headers:
-                    pages.put(key, b"".join(chunks), headers.get(b"content-type", b"text/html").decode(), csrf)
+                    pages.put(key, b"".join(chunks), headers.get(b"content-type", b"text/html").decode(), csrf,
+                              list(start.get("headers", [])))
 
         await self.app(scope, receive, capture)
 

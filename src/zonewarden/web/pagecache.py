@@ -23,11 +23,15 @@ CACHED_PREFIXES = ("/plants/", "/api/plants/")
 NOT_CACHED = ("/documents/", "/evidence/", "/procurement/", "/change-record", "/diagram.svg")
 
 
+KEPT_HEADERS_EXCEPT = {b"content-length", b"content-type", b"set-cookie", b"date", b"server"}
+
+
 @dataclass
 class Entry:
     body: bytes
     media_type: str
     size: int
+    headers: list[tuple[bytes, bytes]]  # the route's own headers (X-Total-Count, ...), replayed on a hit
 
 
 class PageCache:
@@ -62,9 +66,10 @@ class PageCache:
                 return None
             self._items.move_to_end(key)
             self.hits += 1
-        return Entry(e.body.replace(self.sentinel, csrf.encode()), e.media_type, e.size)
+        return Entry(e.body.replace(self.sentinel, csrf.encode()), e.media_type, e.size, e.headers)
 
-    def put(self, key: tuple, body: bytes, media_type: str, csrf: str) -> None:
+    def put(self, key: tuple, body: bytes, media_type: str, csrf: str,
+            headers: list[tuple[bytes, bytes]] | None = None) -> None:
         stored = body.replace(csrf.encode(), self.sentinel) if csrf else body
         if len(stored) > self.max_bytes // 8:
             return
@@ -72,7 +77,8 @@ class PageCache:
             old = self._items.pop(key, None)
             if old is not None:
                 self._bytes -= old.size
-            self._items[key] = Entry(stored, media_type, len(stored))
+            kept = [(k, v) for k, v in headers or [] if k.lower() not in KEPT_HEADERS_EXCEPT]
+            self._items[key] = Entry(stored, media_type, len(stored), kept)
             self._bytes += len(stored)
             while self._bytes > self.max_bytes and self._items:
                 _, dropped = self._items.popitem(last=False)

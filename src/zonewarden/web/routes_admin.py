@@ -57,7 +57,7 @@ def audit_page(request: Request, plant: str | None = None, before: int | None = 
         q = select(AuditRow).order_by(AuditRow.seq.desc()).limit(100)
         if plant:
             q = q.where(AuditRow.plant == plant)
-        if before:
+        if before and 0 < before <= 2**62:
             q = q.where(AuditRow.seq < before)
         rows = s.scalars(q).all()
         total = s.scalar(select(func.count()).select_from(AuditRow))

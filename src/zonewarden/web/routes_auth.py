@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from ..store import audit
-from ..store.users import authenticate, clear_failures, recent_failures, record_failure
+from ..store.users import authenticate, clear_failures, recent_failures, record_failure, sweep_failures
 from .app import page
 from .auth import (
     LOGIN_COOKIE,
@@ -67,21 +67,24 @@ def login(request: Request, name: str = Form(..., max_length=64), password: str 
         return _login_form(request, 403, "The form had expired; please log in again.", name)
     client = client_address(request)
     db = request.app.state.db
+    with db.session() as s:  # the attempt is counted before the password is checked, in its own commit, so
+        record_failure(s, name, client)  # concurrent guesses cannot all slip under the limit
+        sweep_failures(s, WINDOW)
     with db.session() as s:
         by_name, by_client = recent_failures(s, name, client, WINDOW)
-        if by_name >= MAX_PER_NAME or by_client >= MAX_PER_CLIENT:
-            audit.append(s, name, "login.throttled", detail={"client": client})
+        if by_name > MAX_PER_NAME or by_client > MAX_PER_CLIENT:
+            if by_name == MAX_PER_NAME + 1 or by_client == MAX_PER_CLIENT + 1:  # once per window, not per guess
+                audit.append(s, name[:64], "login.throttled", detail={"client": client})
             resp = _login_form(request, 429, f"Too many failed logins; try again in {WINDOW.seconds // 60} "
                                "minutes.", name)
             resp.headers["Retry-After"] = str(WINDOW.seconds)
             return resp
         user = authenticate(s, name, password)
         if user is None:
-            record_failure(s, name, client)
-            audit.append(s, name, "login.failed", detail={"client": client})
+            audit.append(s, name[:64], "login.failed", detail={"client": client})
             failed = True
         else:
-            clear_failures(s, name, older_than=WINDOW)
+            clear_failures(s, name)
             token, _csrf = start_session(request, s, user)
             audit.append(s, user.name, "login", detail={"client": client})
             failed = False

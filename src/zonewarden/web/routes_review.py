@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -16,7 +18,7 @@ from ..render import registers
 from ..render.plant_edit import edit_mapping, upsert_tracking
 from ..store.evidence import EvidenceError, check
 from ..store.tables import Approval, Evidence, TrafficRun, Version
-from .app import analysed, page, plant_or_404, record
+from .app import MAX_ID, analysed, page, plant_or_404, record
 from .approvals import change_fingerprint, fingerprint
 from .auth import Viewer, require
 from .versions import edit_version
@@ -115,12 +117,16 @@ def approve(request: Request, slug: str, kind: str = Form(...), subject: str = F
         raise HTTPException(409, f"version {version.number} was saved since you opened version {base}; review it "
                             "before approving")
     if kind == "change-record":
-        old, _, new = subject.partition("..")
-        _, vold, _ = analysed(request, slug, int(old.lstrip("v")) if old.lstrip("v").isdigit() else -1)
-        _, vnew, _ = analysed(request, slug, int(new.lstrip("v")) if new.lstrip("v").isdigit() else -1)
+        m = re.fullmatch(r"v(\d{1,9})\.\.v(\d{1,9})", subject)
+        if m is None or int(m[1]) >= int(m[2]):
+            raise HTTPException(422, f"change record {subject!r}: expected vOLD..vNEW with OLD before NEW")
+        _, vold, _ = analysed(request, slug, int(m[1]))
+        _, vnew, _ = analysed(request, slug, int(m[2]))
         fp, on = change_fingerprint(vold.hash, vnew.hash), vnew
     elif kind in ("compensation", "accepted-finding"):
         fp, on = fingerprint(kind, subject, a.plant, a.tracking), version
+        if fp is not None and kind == "compensation":
+            on = _record_in_plant(request, v, slug, version, a, subject)
         if fp is None:
             raise HTTPException(404, f"version {version.number} has no {kind.replace('-', ' ')} {subject!r}"
                                 + (" marked accepted" if kind == "accepted-finding" else ""))
@@ -136,6 +142,22 @@ def approve(request: Request, slug: str, kind: str = Form(...), subject: str = F
     return RedirectResponse(request.headers.get("referer") or f"/plants/{slug}/compensations", status_code=303)
 
 
+def _record_in_plant(request: Request, v: Viewer, slug: str, version, a, subject: str):
+    """The approval written into the plant too (`approved_by`: the plant's asset-owner role, `approved_on`:
+    today) as a new version, since that is what the assessment counts; the version the approval stands on."""
+    asset, _, req = subject.partition(":")
+    index = next(i for i, c in enumerate(a.plant.compensations) if c.asset == asset and c.requirement == req)
+    owner = a.plant.plant.owner or next((rid for rid, r in a.plant.roles.items() if r.kind == "asset_owner"), None)
+    if owner is None:
+        raise HTTPException(422, "the plant names no asset-owner role (plant.owner) to record as approver")
+    comp = a.plant.compensations[index]
+    if comp.approved_by == owner and comp.approved_on == dt.date.today():
+        return version
+    edit = _compensation_edit(a, index, {"approved_by": owner, "approved_on": dt.date.today()})
+    return edit_version(request, v, slug, version.number, edit, f"compensation {subject} approved by {v.name}",
+                        "compensation.approve", subject, {"approved_by": owner})
+
+
 @router.post("/plants/{slug}/compensations", include_in_schema=False)
 def edit_compensation(request: Request, slug: str, index: int = Form(...), justification: str = Form(..., min_length=1,
                       max_length=2000), by: list[str] = Form(...), review_by: str = Form(""),
@@ -144,25 +166,33 @@ def edit_compensation(request: Request, slug: str, index: int = Form(...), justi
     if not 0 <= index < len(a.plant.compensations):
         raise HTTPException(404, f"no compensation number {index}")
     comp = a.plant.compensations[index]
-    loc = a.plant._sources.locate(("compensations", index))
-    if loc is None:
-        raise HTTPException(500, "cannot find the file that holds this compensation")
-    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
     try:
         review = dt.date.fromisoformat(review_by) if review_by else None
     except ValueError:
         raise HTTPException(422, f"review by {review_by!r}: expected YYYY-MM-DD") from None
-    path = _list_path(a.plant._sources, loc, index)
-
-    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
-        files[rel] = edit_mapping(files[rel].decode(), path, {"justification": justification.strip(), "by": by,
-                                                              "review_by": review}).encode()
-        return files
-
+    fields: dict[str, object] = {"justification": justification.strip(), "by": by, "review_by": review}
+    if v.role != "asset_owner":  # changed by someone else, the compensation waits for the asset owner again
+        fields.update(approved_by=None, approved_on=None)
+    edit = _compensation_edit(a, index, fields)
     subject = f"{comp.asset}:{comp.requirement}"
     edit_version(request, v, slug, base, edit, f"compensation {subject} edited", "compensation.edit", subject,
                  {"by": by, "review_by": review_by})
     return RedirectResponse(f"/plants/{slug}/compensations", status_code=303)
+
+
+def _compensation_edit(a, index: int, fields: dict[str, object]):
+    """An edit (for edit_version) setting `fields` on compensation `index`, in the file that holds it."""
+    loc = a.plant._sources.locate(("compensations", index))
+    if loc is None:
+        raise HTTPException(500, "cannot find the file that holds this compensation")
+    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
+    path = _list_path(a.plant._sources, loc, index)
+
+    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
+        files[rel] = edit_mapping(files[rel].decode(), path, fields).encode()
+        return files
+
+    return edit
 
 
 def _list_path(sources, loc, index: int) -> tuple:
@@ -241,7 +271,7 @@ async def add_evidence(request: Request, slug: str, subject: str = Form(..., min
         s.flush()
         record(request, v, "evidence.add", plant=slug, subject=subject,
                detail={"sha256": digest, "name": name, "type": ctype, "size": len(data)}, session=s)
-    return RedirectResponse(f"/plants/{slug}/evidence?subject={subject}", status_code=303)
+    return RedirectResponse(f"/plants/{slug}/evidence?subject={quote(subject, safe='')}", status_code=303)
 
 
 @router.get("/plants/{slug}/evidence", include_in_schema=False)
@@ -262,7 +292,7 @@ def evidence_page(request: Request, slug: str, subject: str | None = None,
 def evidence_file(request: Request, slug: str, eid: int, v: Viewer = Depends(require("documents.read"))):
     with request.app.state.db.session() as s:
         p = plant_or_404(s, slug)
-        e = s.get(Evidence, eid)
+        e = s.get(Evidence, eid) if 0 < eid <= MAX_ID else None
         if e is None or e.plant_id != p.id:
             raise HTTPException(404, f"no evidence {eid} in plant {slug!r}")
         sha, name, ctype = e.sha256, e.name, e.content_type
@@ -343,8 +373,8 @@ async def upload_traffic(request: Request, slug: str, file: UploadFile = File(..
     result = conformance(a.plant, read.table)
     body = traffic_json(result, a.plant.plant.name, [name])
     with request.app.state.db.session() as s:
-        run = TrafficRun(plant_id=plant.id, version_id=version.id, name=name, sha256=hashlib.sha256(data).hexdigest(),
-                         user_id=v.id, result=json.dumps(body, default=str))
+        run = TrafficRun(plant_id=plant.id, version_id=version.id, name=name[:255],
+                         sha256=hashlib.sha256(data).hexdigest(), user_id=v.id, result=json.dumps(body, default=str))
         s.add(run)
         s.flush()
         rid = run.id
@@ -380,14 +410,16 @@ def render_document(a, name: str) -> bytes | str:
 
         return {"html": crs_html, "pdf": crs_pdf, "md": crs_markdown}[name.split(".")[1]](r)
     if name == "bom.cdx.json":
-        from ..advisories.sbom import read_cyclonedx
+        from ..advisories.sbom import SBOMError, read_cyclonedx
         from ..render.cyclonedx import bom
 
         comps = {}
         for aid, x in a.plant.assets.items():
             if x.sbom:
-                loc = a.plant._sources.locate(("assets", aid), key=True)
-                comps[aid] = read_cyclonedx(Path(loc.file).parent / x.sbom)
+                try:
+                    comps[aid] = read_cyclonedx(a.sbom_path(aid))
+                except (ValueError, SBOMError) as e:
+                    raise HTTPException(422, str(e)) from None
         return json.dumps(bom(a.plant, comps), indent=2)
     raise KeyError(name)
 

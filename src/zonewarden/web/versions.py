@@ -16,20 +16,33 @@ from ..store import audit
 from ..store.plants import Upload, add_version, create_plant, files_of, slugify, version_hash
 from ..store.tables import User, Version
 from .analyses import PlantRejected
-from .app import plant_or_404, version_or_404
+from .app import analysed, plant_or_404, version_or_404
 from .auth import Viewer
+from .guards import owner_only_changes
 
 
-def check_files(request: Request, upload: Upload) -> str:
+def check_files(request: Request, upload: Upload, v: Viewer | None = None, previous=None) -> str:
     """Check and analyse the files (kept in the analysis cache for the version's first page); the plant's
-    name, or PlantRejected."""
+    name, or PlantRejected. With `previous` (the analysis of the newest version), a role other than the asset
+    owner may not make the asset owner's changes (web/guards.py): 403."""
     a = request.app.state.analyses.prime(version_hash(upload.files), upload.entry, upload.files)
+    if previous is not None and v is not None and v.role != "asset_owner":
+        theirs = owner_only_changes(previous.plant, a.plant)
+        if theirs:
+            raise HTTPException(403, f"only an asset owner may change {', '.join(theirs[:5])}"
+                                + (f" and {len(theirs) - 5} more" if len(theirs) > 5 else ""))
+    broken = [w.message for w in a.warnings if w.rule == "tracking-file"]
+    if broken:  # the CLI stops at a tracking file it cannot read; a version must not lose the decisions silently
+        raise PlantRejected(broken)
     return a.plant.plant.name
 
 
 def store_upload(request: Request, v: Viewer, upload: Upload, message: str, slug: str | None = None) -> Version:
     """A new plant (slug None: from the plant's name) or a new version of `slug`."""
-    name = check_files(request, upload)
+    previous = None
+    if slug is not None:
+        previous = analysed(request, slug)[2]
+    name = check_files(request, upload, v, previous)
     with request.app.state.db.session() as s:
         author = s.get(User, v.id)
         if slug is None:
@@ -68,7 +81,7 @@ def edit_version(request: Request, v: Viewer, slug: str, base: int | None,
         raise HTTPException(422, "nothing changed: the plant already says this")
     upload = Upload(changed, entry)
     try:
-        check_files(request, upload)
+        check_files(request, upload, v, analysed(request, slug, newest.number)[2])
     except PlantRejected as e:
         raise HTTPException(422, "the change would make the plant invalid: " + "; ".join(e.errors[:5])) from None
     with db.session() as s:

@@ -1,0 +1,36 @@
+"""What only the asset owner may change, whatever the route: a compensation's approval and patch states.
+
+The analysis counts a compensation when the plant says the asset owner approved it (`approved_by`,
+`approved_on`), and reads IEC TR 62443-2-3 patch states from `patches:`. Both are the asset owner's
+decisions, so a new version from anyone else (an upload or a form) may clear an approval but not set or
+change one, and may not touch patch entries. The first upload of a plant is its baseline, whoever makes
+it; the audit row names who that was. docs/web.md#approvals.
+"""
+
+from __future__ import annotations
+
+from ..model.plant import Plant
+
+
+def _approval(c) -> tuple:
+    return (c.approved_by, c.approved_on)
+
+
+def owner_only_changes(old: Plant, new: Plant) -> list[str]:
+    """Each change from `old` to `new` that only an asset owner may make, in words."""
+    out: list[str] = []
+    before = {(c.asset, c.requirement): c for c in old.compensations}
+    for c in new.compensations:
+        was = before.get((c.asset, c.requirement))
+        if (c.approved_by or c.approved_on) and (was is None or _approval(was) != _approval(c)):
+            out.append(f"the approval of compensation {c.asset}:{c.requirement}")
+    for aid, asset in new.assets.items():
+        was = old.assets.get(aid)
+        now = [p.model_dump(mode="json") for p in asset.patches]
+        then = [p.model_dump(mode="json") for p in was.patches] if was is not None else []
+        if now != then:
+            out.append(f"the patch states of {aid}")
+    for aid, was in old.assets.items():
+        if aid not in new.assets and was.patches:
+            out.append(f"the patch states of {aid} (asset removed)")
+    return out
