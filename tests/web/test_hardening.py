@@ -110,3 +110,17 @@ def test_a_supplier_sees_zones_but_not_the_findings_or_other_suppliers_assets(we
     assert "open gaps" not in overview and "Top open gaps" not in overview and "cell-1" in overview
     zone = c.get(f"/plants/{SLUG}/zones/cell-1").text
     assert "<td>plc-filler</td>" in zone and "<td>fw-cell1</td>" not in zone
+
+
+def test_many_people_logging_in_at_once_are_not_throttled(web_sqlite):
+    codes: list[int] = []
+
+    def good() -> None:
+        codes.append(login(TestClient(web_sqlite.app), "audit").status_code)
+
+    threads = [threading.Thread(target=good) for _ in range(25)]  # more than both limits, same account and address
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [303] * 25

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import threading
+from contextlib import contextmanager
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -26,6 +28,26 @@ from .auth import (
 )
 
 router = APIRouter()
+_GUARD = threading.Lock()
+_LOCKS: dict[str, threading.Lock] = {}
+
+
+@contextmanager
+def _serialized(*keys: str):
+    """Logins for one account name, and from one address, one at a time in this worker: each sees the
+    failures of the one before, so concurrent guesses cannot slip under the limit (with N workers, at most
+    N times the limit)."""
+    with _GUARD:
+        if len(_LOCKS) > 10000:
+            _LOCKS.clear()
+        locks = [_LOCKS.setdefault(k, threading.Lock()) for k in sorted(keys)]
+    for lock in locks:
+        lock.acquire()
+    try:
+        yield
+    finally:
+        for lock in reversed(locks):
+            lock.release()
 PUBLIC = {"/", "/login", "/healthz"}  # the routes without an action (the authorization test knows them)
 
 
@@ -67,13 +89,11 @@ def login(request: Request, name: str = Form(..., max_length=64), password: str 
         return _login_form(request, 403, "The form had expired; please log in again.", name)
     client = client_address(request)
     db = request.app.state.db
-    with db.session() as s:  # the attempt is counted before the password is checked, in its own commit, so
-        record_failure(s, name, client)  # concurrent guesses cannot all slip under the limit
-        sweep_failures(s, WINDOW)
-    with db.session() as s:
+    with _serialized(f"name:{name}", f"client:{client}"), db.session() as s:
         by_name, by_client = recent_failures(s, name, client, WINDOW)
-        if by_name > MAX_PER_NAME or by_client > MAX_PER_CLIENT:
-            if by_name == MAX_PER_NAME + 1 or by_client == MAX_PER_CLIENT + 1:  # once per window, not per guess
+        if by_name >= MAX_PER_NAME or by_client >= MAX_PER_CLIENT:
+            if by_name == MAX_PER_NAME or by_client == MAX_PER_CLIENT:  # audited once per window, not per guess
+                record_failure(s, name, client)
                 audit.append(s, name[:64], "login.throttled", detail={"client": client})
             resp = _login_form(request, 429, f"Too many failed logins; try again in {WINDOW.seconds // 60} "
                                "minutes.", name)
@@ -81,6 +101,8 @@ def login(request: Request, name: str = Form(..., max_length=64), password: str 
             return resp
         user = authenticate(s, name, password)
         if user is None:
+            record_failure(s, name, client)
+            sweep_failures(s, WINDOW)
             audit.append(s, name[:64], "login.failed", detail={"client": client})
             failed = True
         else:
