@@ -27,6 +27,14 @@ def newest_files(web) -> dict[str, bytes]:
         return files_of(s, latest(s, s.scalar(select(PlantRow).where(PlantRow.slug == SLUG))))
 
 
+def zipped(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for path, body in files.items():
+            z.writestr(f"p/{path}", body)
+    return buf.getvalue()
+
+
 def post(client, url, data=None, files=None):
     return client.post(url, data={**(data or {}), "csrf_token": client.csrf}, files=files, follow_redirects=False)
 
@@ -106,26 +114,18 @@ def test_only_the_asset_owner_may_set_approvals_and_patch_states(web_sqlite):
     assert "approved_by: helvion-ot" in text
     backdated = text.replace('approved_on: "2026-02-16"', 'approved_on: "2025-02-16"', 1)
     forged = dict(files, **{"plant.yaml": backdated.encode()})
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for path, body in forged.items():
-            z.writestr(f"p/{path}", body)
     r = post(integ, f"/plants/{SLUG}/versions", {"message": "backdate an approval"},
-             {"file": ("p.zip", buf.getvalue(), "application/zip")})
+             {"file": ("p.zip", zipped(forged), "application/zip")})
     assert r.status_code == 403 and "only an asset owner may change the approval of compensation" in r.text
     cell1 = next(p for p in files if p.endswith("cell-1.yaml"))
     patched = dict(files, **{cell1: files[cell1].decode().replace("state: deferred", "state: installed", 1).encode()})
     assert patched != files
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        for path, body in patched.items():
-            z.writestr(f"p/{path}", body)
     r = post(integ, f"/plants/{SLUG}/versions", {"message": "mark installed"},
-             {"file": ("p.zip", buf.getvalue(), "application/zip")})
+             {"file": ("p.zip", zipped(patched), "application/zip")})
     assert r.status_code == 403 and "patch states of" in r.text
     owner = web_sqlite.client("owner")
     r = post(owner, f"/plants/{SLUG}/versions", {"message": "mark installed"},
-             {"file": ("p.zip", buf.getvalue(), "application/zip")})
+             {"file": ("p.zip", zipped(patched), "application/zip")})
     assert r.status_code == 303
     assert versions(web_sqlite) == 2
 

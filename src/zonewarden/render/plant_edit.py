@@ -22,20 +22,12 @@ def update_asset_meets(file: Path, asset: str, add: list[str], remove: list[str]
 
 def edit_asset_meets(text: str, asset: str, add: list[str], remove: list[str]) -> tuple[str, list[str], list[str]]:
     """`update_asset_meets` on YAML text: (the new text, ids added, ids removed)."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.comments import CommentedMap
 
     yaml = _yaml()
     doc = yaml.load(text)
-    node = doc["assets"][asset]
-    cap = node.get("capability")
-    if cap is None:
-        cap = CommentedMap()
-        node["capability"] = cap
-    meets = cap.get("meets")
-    if meets is None:
-        meets = CommentedSeq()
-        meets.fa.set_flow_style()
-        cap["meets"] = meets
+    cap = _child(doc["assets"][asset], "capability", CommentedMap)
+    meets = _child(cap, "meets", lambda: _flow([]))
     have = [str(m) for m in meets]
     added = [r for r in add if r not in have]
     removed = [r for r in remove if r in have]
@@ -62,6 +54,13 @@ def set_asset_field(file: Path, asset: str, key: str, value: str) -> None:
     buf = io.StringIO()
     yaml.dump(doc, buf)
     write_atomic(file, buf.getvalue())
+
+
+def _child(node, key: str, make):
+    """`node[key]`, made with `make()` first when missing or empty."""
+    if node.get(key) is None:
+        node[key] = make()
+    return node[key]
 
 
 def _yaml():
@@ -160,11 +159,7 @@ def append_patch(text: str, asset: str, entry: dict[str, object]) -> str:
 
     yaml = _yaml()
     doc = yaml.load(text)
-    node = doc["assets"][asset]
-    patches = node.get("patches")
-    if patches is None:
-        patches = CommentedSeq()
-        node["patches"] = patches
+    patches = _child(doc["assets"][asset], "patches", CommentedSeq)
     item = CommentedMap((k, _flow(v)) for k, v in entry.items())
     item.fa.set_flow_style()
     patches.append(item)
