@@ -51,12 +51,6 @@ def add_user(session: Session, name: str, role: str, password: str, supplier: st
     return user
 
 
-def set_password(session: Session, user: User, password: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"password: at least {MIN_PASSWORD} characters")
-    user.password_hash = HASHER.hash(password)
-
-
 def authenticate(session: Session, name: str, password: str) -> User | None:
     """The account when name and password match and it is enabled; None otherwise, in about the same time."""
     user = session.scalar(select(User).where(User.name == name))

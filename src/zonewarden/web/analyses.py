@@ -50,11 +50,24 @@ class Analysed:
     extras: dict[str, Any] = field(default_factory=dict)  # lazily computed views (vulnerabilities, JSON)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def file_of(self, path: tuple, key: bool = False) -> str:
+        """The version's file (relative to its folder) that defines the node at `path`, e.g. ("assets", "plc-1")."""
+        loc = self.plant._sources.locate(path, key=key)
+        if loc is None:
+            raise KeyError(".".join(str(p) for p in path))
+        return str(Path(loc.file).resolve().relative_to(self.folder.resolve()))
+
+    def impact_from(self, old: Analysed) -> Any:
+        """The change impact from `old` to this version (`zonewarden diff`), computed once per pair."""
+        from ..analysis.impact import impact
+
+        return self.extra(f"impact-from:{old.hash}", lambda: impact(old.plant, self.plant, old_tracking=old.tracking,
+                                                                    new_tracking=self.tracking))
+
     def sbom_path(self, asset: str) -> Path:
         """The asset's SBOM file, which must be one of the version's own files (ValueError otherwise)."""
         x = self.plant.assets[asset]
-        loc = self.plant._sources.locate(("assets", asset), key=True)
-        path = (Path(loc.file).parent / (x.sbom or "")).resolve()
+        path = (self.folder / self.file_of(("assets", asset), key=True)).parent.joinpath(x.sbom or "").resolve()
         if self.folder.resolve() not in path.parents or not path.is_file():
             raise ValueError(f"assets.{asset}.sbom: {x.sbom!r} is not one of the plant's own files")
         return path

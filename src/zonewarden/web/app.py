@@ -8,7 +8,6 @@ action gets 403 on both. docs/web.md.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,7 +52,6 @@ def templates() -> Jinja2Templates:
     t.env.globals["version"] = __version__
     t.env.globals["allowed"] = allowed
     t.env.filters["sl"] = lambda v: "–" if v is None else " ".join(str(x) for x in v.as_list())
-    t.env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str)
     t.env.filters["role_title"] = lambda r: (r or "").replace("_", " ")
     return t
 

@@ -146,14 +146,11 @@ def versions_page(request: Request, slug: str, v: Viewer = Depends(require("plan
 
 @router.get("/plants/{slug}/diff", include_in_schema=False)
 def diff_page(request: Request, slug: str, old: int, new: int, v: Viewer = Depends(require("findings.read"))):
-    from ..analysis.impact import impact
     from ..render.change import describe_change, impact_markdown
 
     plant, vold, a_old = analysed(request, slug, old)
     _, vnew, a_new = analysed(request, slug, new)
-    imp = a_new.extra(f"impact-from:{a_old.hash}", lambda: impact(a_old.plant, a_new.plant,
-                                                                   old_tracking=a_old.tracking,
-                                                                   new_tracking=a_new.tracking))
+    imp = a_new.impact_from(a_old)
     return page(request, "diff.html.j2", plant=plant, old=vold, new=vnew,
                 changes=[describe_change(c) for c in imp.diff.changes],
                 markdown=impact_markdown(imp, f"version {old}", f"version {new}"))

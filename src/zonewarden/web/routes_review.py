@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -180,25 +181,25 @@ def edit_compensation(request: Request, slug: str, index: int = Form(...), justi
     return RedirectResponse(f"/plants/{slug}/compensations", status_code=303)
 
 
-def _compensation_edit(a, index: int, fields: dict[str, object]):
-    """An edit (for edit_version) setting `fields` on compensation `index`, in the file that holds it."""
-    loc = a.plant._sources.locate(("compensations", index))
-    if loc is None:
-        raise HTTPException(500, "cannot find the file that holds this compensation")
-    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
-    path = _list_path(a.plant._sources, loc, index)
+def rewrite(rel: str, change: Callable[[str], str]) -> Callable[[dict[str, bytes], str], dict[str, bytes]]:
+    """An edit for edit_version: the version's file `rel` (relative to the plant folder) passed through `change`."""
 
     def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
-        files[rel] = edit_mapping(files[rel].decode(), path, fields).encode()
+        files[rel] = change(files[rel].decode()).encode()
         return files
 
     return edit
 
 
-def _list_path(sources, loc, index: int) -> tuple:
-    """The path of compensation `index` inside its own file (an included file numbers its list from 0)."""
-    before = sum(1 for i in range(index) if (lc := sources.locate(("compensations", i))) and lc.file == loc.file)
-    return ("compensations", before)
+def _compensation_edit(a, index: int, fields: dict[str, object]):
+    """An edit (for edit_version) setting `fields` on compensation `index`, in the file that holds it."""
+    try:
+        rel = a.file_of(("compensations", index))
+    except KeyError:
+        raise HTTPException(500, "cannot find the file that holds this compensation") from None
+    # an included file numbers its own list from 0: count the compensations before this one in the same file
+    before = sum(1 for i in range(index) if a.file_of(("compensations", i)) == rel)
+    return rewrite(rel, lambda text: edit_mapping(text, ("compensations", before), fields))
 
 
 # --- components: a supplier declares its own --------------------------------------------------------------
@@ -236,14 +237,10 @@ def declare(request: Request, slug: str, asset: str, sl: str = Form(""), meets: 
             raise HTTPException(422, f"capability SL {sl!r}: expected seven levels 0-4, one per FR, e.g. 2 2 1 1 2 1 1")
         vec = [int(p) for p in parts]
     reqs = [m.strip() for m in meets.split(",") if m.strip()]
-    loc = a.plant._sources.locate(("assets", asset), key=True)
-    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
-
-    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
-        files[rel] = edit_mapping(files[rel].decode(), ("assets", asset, "capability"),
-                                  {"sl": vec, "meets": reqs or None, "certificate": certificate.strip() or None,
-                                   "source": source.strip() or None}).encode()
-        return files
+    fields = {"sl": vec, "meets": reqs or None, "certificate": certificate.strip() or None,
+              "source": source.strip() or None}
+    edit = rewrite(a.file_of(("assets", asset), key=True),
+                   lambda text: edit_mapping(text, ("assets", asset, "capability"), fields))
 
     edit_version(request, v, slug, base, edit, f"{asset}: capability declared by {v.name}", "component.declare",
                  asset, {"sl": vec, "meets": reqs, "certificate": certificate.strip() or None})
@@ -512,15 +509,14 @@ async def procurement_response(request: Request, slug: str, zone: str, asset: st
             raise HTTPException(422, f"{file.filename}: {str(e).replace(str(path), 'the workbook')}") from None
     meets = [r for r, (resp, _) in response.answers.items() if resp == "meets"]
     other = [r for r, (resp, _) in response.answers.items() if resp != "meets"]
-    loc = a.plant._sources.locate(("assets", asset), key=True)
-    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
     changed: dict[str, list[str]] = {}
 
-    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
-        text, added, removed = edit_asset_meets(files[rel].decode(), asset, meets, other)
+    def answer(text: str) -> str:
+        text, added, removed = edit_asset_meets(text, asset, meets, other)
         changed.update(added=added, removed=removed)
-        files[rel] = text.encode()
-        return files
+        return text
+
+    edit = rewrite(a.file_of(("assets", asset), key=True), answer)
 
     ver = edit_version(request, v, slug, base, edit, f"{asset}: procurement response from {v.name}",
                        "procurement.response", asset, {"rows": response.rows, "meets": len(meets),
@@ -556,20 +552,16 @@ def set_patch(request: Request, slug: str, asset: str = Form(...), ref: str = Fo
         raise HTTPException(404, f"no asset {asset!r}")
     key = "cve" if ref.upper().startswith("CVE-") else "advisory"
     index = next((i for i, p in enumerate(x.patches) if (p.advisory or p.cve) == ref), None)
-    loc = a.plant._sources.locate(("assets", asset), key=True)
-    rel = str(Path(loc.file).resolve().relative_to(a.folder.resolve()))
     fields = {"state": state, "date": dt.date.today(), "note": note.strip() or None,
               "compensated_by": compensated_by or None}
+    if index is None:
+        from ..render.plant_edit import append_patch
 
-    def edit(files: dict[str, bytes], entry: str) -> dict[str, bytes]:
-        text = files[rel].decode()
-        if index is None:
-            from ..render.plant_edit import append_patch
-
-            files[rel] = append_patch(text, asset, {key: ref, **{k: v_ for k, v_ in fields.items() if v_}}).encode()
-        else:
-            files[rel] = edit_mapping(text, ("assets", asset, "patches", index), fields).encode()
-        return files
+        entry = {key: ref, **{k: v_ for k, v_ in fields.items() if v_}}
+        edit = rewrite(a.file_of(("assets", asset), key=True), lambda text: append_patch(text, asset, entry))
+    else:
+        edit = rewrite(a.file_of(("assets", asset), key=True),
+                       lambda text: edit_mapping(text, ("assets", asset, "patches", index), fields))
 
     edit_version(request, v, slug, base, edit, f"{asset}: {ref} {state}", "patch.state", f"{asset}:{ref}",
                  {"state": state})
@@ -588,7 +580,6 @@ def change_record(request: Request, slug: str, old: int, new: int, format: str =
     """The management-of-change record from version `old` to `new`: the versions between them stand for the
     commits of `zonewarden change`, and going back means restoring version `old`."""
     from ..analysis.change_record import ChangeRecord, Commit, approvals, rollback, verification
-    from ..analysis.impact import impact
     from ..render.change import record_html, record_markdown, record_pdf
     from ..render.documents import fingerprint as plant_fingerprint
     from ..render.output import to_json
@@ -599,9 +590,7 @@ def change_record(request: Request, slug: str, old: int, new: int, format: str =
         raise HTTPException(422, f"old version {old} must come before new version {new}")
     plant, vold, a_old = analysed(request, slug, old)
     _, vnew, a_new = analysed(request, slug, new)
-    imp = a_new.extra(f"impact-from:{a_old.hash}", lambda: impact(a_old.plant, a_new.plant,
-                                                                   old_tracking=a_old.tracking,
-                                                                   new_tracking=a_new.tracking))
+    imp = a_new.impact_from(a_old)
     with request.app.state.db.session() as s:
         between = s.scalars(select(Version).where(Version.plant_id == plant.id, Version.number > old,
                                                   Version.number <= new).order_by(Version.number)).all()
