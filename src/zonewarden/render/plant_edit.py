@@ -24,36 +24,29 @@ def edit_asset_meets(text: str, asset: str, add: list[str], remove: list[str]) -
     """`update_asset_meets` on YAML text: (the new text, ids added, ids removed)."""
     from ruamel.yaml.comments import CommentedMap
 
-    yaml = _yaml()
-    doc = yaml.load(text)
-    cap = _child(doc["assets"][asset], "capability", CommentedMap)
-    meets = _child(cap, "meets", lambda: _flow([]))
-    have = [str(m) for m in meets]
-    added = [r for r in add if r not in have]
-    removed = [r for r in remove if r in have]
-    if not added and not removed:
-        return text, [], []
-    for r in removed:
-        del meets[have.index(r)]
-        have.remove(r)
-    meets.extend(_flow(r) for r in added)
-    buf = io.StringIO()
-    yaml.dump(doc, buf)
-    return buf.getvalue(), added, removed
+    added: list[str] = []
+    removed: list[str] = []
+
+    def change(doc) -> None:
+        meets = _child(_child(doc["assets"][asset], "capability", CommentedMap), "meets", lambda: _flow([]))
+        have = [str(m) for m in meets]
+        added.extend(r for r in add if r not in have)
+        removed.extend(r for r in remove if r in have)
+        for r in removed:
+            del meets[have.index(r)]
+            have.remove(r)
+        meets.extend(_flow(r) for r in added)
+
+    new = _round_trip(text, change)
+    return (new, added, removed) if added or removed else (text, [], [])
 
 
 def set_asset_field(file: Path, asset: str, key: str, value: str) -> None:
     """Set `assets.<asset>.<key>` to a scalar in `file`, keeping the rest of the file as it was."""
-    from ruamel.yaml import YAML
+    def change(doc) -> None:
+        doc["assets"][asset][key] = value
 
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    doc = yaml.load(file.read_text(encoding="utf-8"))
-    doc["assets"][asset][key] = value
-    buf = io.StringIO()
-    yaml.dump(doc, buf)
-    write_atomic(file, buf.getvalue())
+    write_atomic(file, _round_trip(file.read_text(encoding="utf-8"), change))
 
 
 def _child(node, key: str, make):
@@ -63,13 +56,27 @@ def _child(node, key: str, make):
     return node[key]
 
 
-def _yaml():
+def _round_trip(text: str, change) -> str:
+    """`text` loaded with ruamel.yaml (comments, quotes and long lines kept), `change(doc)` applied, dumped."""
     from ruamel.yaml import YAML
 
     yaml = YAML()
     yaml.preserve_quotes = True
-    yaml.width = 4096
-    return yaml
+    yaml.width = 4096  # never re-wrap the user's long lines
+    doc = yaml.load(text)
+    change(doc)
+    buf = io.StringIO()
+    yaml.dump(doc, buf)
+    return buf.getvalue()
+
+
+def _set_fields(node, fields: dict[str, object], empty: tuple = (None,)) -> None:
+    """Set each field on a mapping node (text double-quoted, lists in flow style); an `empty` value removes it."""
+    for key, value in fields.items():
+        if value in empty:
+            node.pop(key, None)
+        else:
+            node[key] = _flow(value)
 
 
 def _flow(value: object) -> object:
@@ -92,31 +99,25 @@ def edit_mapping(text: str, path: tuple, updates: dict[str, object]) -> str:
     Missing mappings on the way are created; comments and layout elsewhere are kept. KeyError: no such node."""
     from ruamel.yaml.comments import CommentedMap
 
-    yaml = _yaml()
-    doc = yaml.load(text)
-    node = doc
-    for step in path:
-        if isinstance(node, list):
-            if not isinstance(step, int) or not 0 <= step < len(node):
+    def change(doc) -> None:
+        node = doc
+        for step in path:
+            if isinstance(node, list):
+                if not isinstance(step, int) or not 0 <= step < len(node):
+                    raise KeyError(".".join(str(p) for p in path))
+                node = node[step]
+                continue
+            if not isinstance(node, dict):
                 raise KeyError(".".join(str(p) for p in path))
+            if step not in node or node[step] is None:
+                if step in ("capability",):
+                    node[step] = CommentedMap()
+                else:
+                    raise KeyError(".".join(str(p) for p in path))
             node = node[step]
-            continue
-        if not isinstance(node, dict):
-            raise KeyError(".".join(str(p) for p in path))
-        if step not in node or node[step] is None:
-            if step in ("capability",):
-                node[step] = CommentedMap()
-            else:
-                raise KeyError(".".join(str(p) for p in path))
-        node = node[step]
-    for key, value in updates.items():
-        if value is None:
-            node.pop(key, None)
-        else:
-            node[key] = _flow(value)
-    buf = io.StringIO()
-    yaml.dump(doc, buf)
-    return buf.getvalue()
+        _set_fields(node, updates)
+
+    return _round_trip(text, change)
 
 
 TRACKING_HEADER = ("# Decisions on the findings of `zonewarden assess` (docs/assessment.md#tracking).\n"
@@ -126,43 +127,29 @@ TRACKING_HEADER = ("# Decisions on the findings of `zonewarden assess` (docs/ass
 def upsert_tracking(text: str | None, fid: str, fields: dict[str, object]) -> str:
     """Set the entry for finding `fid` in a tracking file (a new file when `text` is None), keeping the rest;
     empty fields are removed from the entry."""
-    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    yaml = _yaml()
-    doc = yaml.load(text if text is not None else TRACKING_HEADER)
-    entries = doc.get("entries")
-    if entries is None:
-        from ruamel.yaml.comments import CommentedSeq
+    def change(doc) -> None:
+        entries = _child(doc, "entries", CommentedSeq)
+        entry = next((e for e in entries if isinstance(e, dict) and e.get("id") == fid), None)
+        if entry is None:
+            entry = CommentedMap(id=_flow(fid))
+            entry.fa.set_flow_style()
+            if hasattr(entries, "fa"):
+                entries.fa.set_block_style()
+            entries.append(entry)
+        _set_fields(entry, fields, empty=(None, ""))
 
-        entries = CommentedSeq()
-        doc["entries"] = entries
-    entry = next((e for e in entries if isinstance(e, dict) and e.get("id") == fid), None)
-    if entry is None:
-        entry = CommentedMap(id=_flow(fid))
-        entry.fa.set_flow_style()
-        if hasattr(entries, "fa"):
-            entries.fa.set_block_style()
-        entries.append(entry)
-    for key, value in fields.items():
-        if value in (None, ""):
-            entry.pop(key, None)
-        else:
-            entry[key] = _flow(value)
-    buf = io.StringIO()
-    yaml.dump(doc, buf)
-    return buf.getvalue()
+    return _round_trip(text if text is not None else TRACKING_HEADER, change)
 
 
 def append_patch(text: str, asset: str, entry: dict[str, object]) -> str:
     """Add one entry to `assets.<asset>.patches` in YAML `text` (the list is made when missing)."""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    yaml = _yaml()
-    doc = yaml.load(text)
-    patches = _child(doc["assets"][asset], "patches", CommentedSeq)
-    item = CommentedMap((k, _flow(v)) for k, v in entry.items())
-    item.fa.set_flow_style()
-    patches.append(item)
-    buf = io.StringIO()
-    yaml.dump(doc, buf)
-    return buf.getvalue()
+    def change(doc) -> None:
+        item = CommentedMap((k, _flow(v)) for k, v in entry.items())
+        item.fa.set_flow_style()
+        _child(doc["assets"][asset], "patches", CommentedSeq).append(item)
+
+    return _round_trip(text, change)
