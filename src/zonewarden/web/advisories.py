@@ -29,19 +29,11 @@ def matcher(app) -> Any:
 
 def plant_advisories(app, a: Analysed) -> dict[str, Any]:
     def compute() -> dict[str, Any]:
-        from ..advisories.sbom import SBOMError, inventory, read_cyclonedx
+        from ..advisories.sbom import inventory
         from ..analysis.vulnerabilities import review
 
         match, size, problems = matcher(app)
-        comps, errors = {}, []
-        for aid, x in a.plant.assets.items():
-            if x.sbom:
-                try:
-                    comps[aid] = read_cyclonedx(a.sbom_path(aid))
-                except ValueError as e:
-                    errors.append(str(e))
-                except SBOMError as e:
-                    errors.append(f"assets.{aid}.sbom: {e}")
+        comps, errors = a.sboms()
         result = review(a.plant, match.match_all(inventory(a.plant, comps)),
                         {z.id: z.sl_target.as_list() for z in a.review.assessment.zones})
         return {"review": result, "corpus": size, "problems": len(problems), "errors": errors}

@@ -48,7 +48,7 @@ class Analysed:
     warnings: list[Finding]
     tracking: Tracking | None = None
     extras: dict[str, Any] = field(default_factory=dict)  # lazily computed views (vulnerabilities, JSON)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)  # extras may need extras
 
     def file_of(self, path: tuple, key: bool = False) -> str:
         """The version's file (relative to its folder) that defines the node at `path`, e.g. ("assets", "plc-1")."""
@@ -71,6 +71,26 @@ class Analysed:
         if self.folder.resolve() not in path.parents or not path.is_file():
             raise ValueError(f"assets.{asset}.sbom: {x.sbom!r} is not one of the plant's own files")
         return path
+
+    def sboms(self) -> tuple[dict[str, Any], list[str]]:
+        """The SBOM components of every asset that names one, and a message per SBOM that cannot be used;
+        read once per version (the advisories page and the CycloneDX download both need them)."""
+
+        def read() -> tuple[dict[str, Any], list[str]]:
+            from ..advisories.sbom import SBOMError, read_cyclonedx
+
+            comps, errors = {}, []
+            for aid, x in self.plant.assets.items():
+                if x.sbom:
+                    try:
+                        comps[aid] = read_cyclonedx(self.sbom_path(aid))
+                    except ValueError as e:
+                        errors.append(str(e))
+                    except SBOMError as e:
+                        errors.append(f"assets.{aid}.sbom: {e}")
+            return comps, errors
+
+        return self.extra("sboms", read)
 
     def extra(self, key: str, compute: Callable[[], Any]) -> Any:
         """A further analysis of this version, computed once (advisories, crosswalk JSON, ...)."""

@@ -407,16 +407,11 @@ def render_document(a, name: str) -> bytes | str:
 
         return {"html": crs_html, "pdf": crs_pdf, "md": crs_markdown}[name.split(".")[1]](r)
     if name == "bom.cdx.json":
-        from ..advisories.sbom import SBOMError, read_cyclonedx
         from ..render.cyclonedx import bom
 
-        comps = {}
-        for aid, x in a.plant.assets.items():
-            if x.sbom:
-                try:
-                    comps[aid] = read_cyclonedx(a.sbom_path(aid))
-                except (ValueError, SBOMError) as e:
-                    raise HTTPException(422, str(e)) from None
+        comps, errors = a.sboms()
+        if errors:
+            raise HTTPException(422, errors[0])
         return json.dumps(bom(a.plant, comps), indent=2)
     raise KeyError(name)
 
