@@ -133,9 +133,17 @@ def test_alias_bomb_is_refused_quickly(plant_file):
         read_raw(plant_file("\n".join(lines) + "\n", header=False))
 
 
-def test_deep_nesting_is_a_read_error(plant_file):
-    with pytest.raises(PlantReadError, match="nests deeper"):
-        read_raw(plant_file("x: " + "[" * 3000 + "]" * 3000 + "\n", header=False))
+@pytest.mark.parametrize("depth", [150, 3000])
+def test_deep_nesting_is_a_located_read_error(plant_file, depth):
+    """Past our own limit (100) or past the YAML library's own (whatever its wording): a located read error."""
+    with pytest.raises(PlantReadError) as e:
+        read_raw(plant_file("x: " + "[" * depth + "]" * depth + "\n", header=False))
+    assert e.value.location is not None and e.value.location.line == 1 and e.value.location.column > 100
+
+
+def test_nesting_past_our_limit_says_so(plant_file):
+    with pytest.raises(PlantReadError, match="nests deeper than 100 levels"):
+        read_raw(plant_file("x: " + "[" * 150 + "]" * 150 + "\n", header=False))
 
 
 def test_tags_on_collections_are_refused(plant_file):

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from yaml.nodes import MappingNode, SequenceNode
 
 from .diagnostics import Location, PlantInvalid, PlantReadError, Problem, dotted_path
+from .files import path_kind, read_regular, resolved
 from .plant import Plant
 from .source import SourceMap, build, compose, loc, paused_gc
 
@@ -43,20 +44,9 @@ def display_path(path: Path) -> str:
     return str(path.absolute()) if rel == ".." or rel.startswith(("../", "..\\")) else rel
 
 
-def _read_bytes(path: Path, display: str, via: Location | None) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise PlantReadError(f"{'included file ' if via else ''}{display}: no such file", via) from None
-    except IsADirectoryError:
-        raise PlantReadError(f"{display}: is a folder, expected a YAML file", via) from None
-    except PermissionError:
-        raise PlantReadError(f"{display}: permission denied", via) from None
-
-
 def _plant_files(path: Path, via: Location | None = None) -> list[Path]:
     """A file as it is; a folder as its YAML files in name order (hidden files such as ._x.yaml skipped)."""
-    if not path.is_dir():
+    if path_kind(path, display_path(path), via) != "dir":
         return [path]
     try:
         entries = sorted(path.iterdir())
@@ -65,7 +55,7 @@ def _plant_files(path: Path, via: Location | None = None) -> list[Path]:
     files = [p for p in entries if p.suffix.lower() in YAML_SUFFIXES and not p.name.startswith(".")
              and p.name != TRACKING_FILENAME]
     for p in files:
-        if not p.is_file():
+        if path_kind(p, display_path(p), via) != "file":
             raise PlantReadError(f"{display_path(p)}: not a readable file (a broken link?)", via)
     if not files:
         raise PlantReadError(f"{display_path(path)}: folder holds no .yaml or .yml file", via)
@@ -78,7 +68,7 @@ def read_raw(path: str | os.PathLike[str], *, within: str | os.PathLike[str] | N
     web app's uploads, whose `include:` must not reach the server's other files)."""
     root = Path(path)
     fence = Path(within).resolve() if within is not None else None
-    if not root.exists():
+    if path_kind(root, display_path(root)) == "missing":
         raise PlantReadError(f"{display_path(root)}: no such file or folder")
     sources = SourceMap()
     problems: list[Problem] = []
@@ -87,15 +77,14 @@ def read_raw(path: str | os.PathLike[str], *, within: str | os.PathLike[str] | N
 
     def visit(p: Path, via: Location | None) -> None:
         disp = display_path(p)
-        if p.resolve() in seen:
+        real = resolved(p, disp, via)
+        if real in seen:
             raise PlantReadError(f"{disp} is included twice (or includes itself)", via)
-        seen.add(p.resolve())
-        if fence is not None:
-            real = p.resolve()
-            if fence not in real.parents or not real.is_file():
-                raise PlantReadError(f"{disp}: outside the plant's own files (or not a regular file); an included "
-                                     "file must be one of the files uploaded with the plant", via)
-        text = _read_bytes(p, disp, via)
+        seen.add(real)
+        if fence is not None and (fence not in real.parents or not real.is_file()):
+            raise PlantReadError(f"{disp}: outside the plant's own files (or not a regular file); an included "
+                                 "file must be one of the files uploaded with the plant", via)
+        text = read_regular(p, disp, via, what="included file" if via else "file")
         node = compose(text, disp)
         sources.files.append(disp)
         sources.texts[disp] = text
@@ -109,12 +98,15 @@ def read_raw(path: str | os.PathLike[str], *, within: str | os.PathLike[str] | N
         docs.append((disp, data))
         for item, where in _includes(node, disp, data):
             target = p.parent / item
-            if fence is not None and fence != target.resolve() and fence not in target.resolve().parents:
+            tdisp = display_path(target)
+            kind = path_kind(target, tdisp, where)
+            real_target = resolved(target, tdisp, where)
+            if fence is not None and fence != real_target and fence not in real_target.parents:
                 raise PlantReadError(f"`include: {item!r}` is outside the plant's own files; an included file "
                                      "must be one of the files uploaded with the plant", where)
-            if target.is_dir() and target.resolve() == p.parent.resolve():
+            if kind == "dir" and real_target == resolved(p.parent, display_path(p.parent), where):
                 raise PlantReadError(f"`include: {item!r}` names the folder of {disp} itself", where)
-            for f in _plant_files(target, where) if target.exists() else [target]:
+            for f in _plant_files(target, where) if kind != "missing" else [target]:
                 visit(f, where)
 
     for f in _plant_files(root):

@@ -29,7 +29,9 @@ STR = "tag:yaml.org,2002:str"
 MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 TIMESTAMP = "tag:yaml.org,2002:timestamp"
-MAX_VALUES = 5_000_000
+MAX_VALUES = 5_000_000  # values a file may compose to, and a document may expand to through aliases
+MAX_DEPTH = 100  # nesting levels; a plant needs fewer than ten
+_SEPARATORS = (b"\n", b",", b":", b"-", b"[", b"{", b"?")
 MERGE = "tag:yaml.org,2002:merge"
 _scalar_ctor = yaml.constructor.SafeConstructor()
 
@@ -54,9 +56,35 @@ def loc(file: str, node: Node) -> Location:
     return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+def node_bound(text: bytes) -> int:
+    """An upper bound on the nodes `text` composes to, from byte counts alone (C speed): every node but the
+    first follows a separator (a line break, `,` `:` `-` `[` `{` `?`), and one separator brings at most two
+    (a key and its value)."""
+    return 2 * sum(text.count(sep) for sep in _SEPARATORS) + 2
+
+
+def _count_events(text: bytes) -> int:
+    """The parser's events in `text` (values, starts and ends of lists and mappings), counted without building
+    anything: libyaml's own loop where PyYAML has it, else event objects dropped one by one. Memory stays flat."""
+    if hasattr(_Loader, "raw_parse"):
+        return _Loader(text).raw_parse()
+    return sum(1 for _ in yaml.parse(text, Loader=_Loader))
+
+
+def _refuse_huge(text: bytes, display: str) -> None:
+    """Refuse a text of more than MAX_VALUES parse events before composing it (composed, 11 million values take
+    about 2 GB); a 100,000-asset plant has about 3.4 million."""
+    if _count_events(text) > MAX_VALUES:
+        raise PlantReadError(f"{display}: more than {MAX_VALUES:,} YAML values, lists and mappings, more than a "
+                             "plant holds; is it a plant file?")
+
+
 def compose(text: bytes, display: str) -> Node | None:
-    """Compose one YAML document; any YAML error becomes a PlantReadError naming file, line, column."""
+    """Compose one YAML document; any YAML error becomes a PlantReadError naming file, line, column.
+    A text that may hold more than MAX_VALUES values is counted first (cheaply bounded for ordinary files)."""
     try:
+        if node_bound(text) > MAX_VALUES:
+            _refuse_huge(text, display)
         with paused_gc():
             return yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as e:
@@ -71,19 +99,33 @@ def compose(text: bytes, display: str) -> Node | None:
         raise PlantReadError(f"{display}: not valid YAML ({e})") from None
 
 
+def shown(value: str, limit: int = 60) -> str:
+    """A value quoted for a message, cut short: a hostile file must not flood the terminal."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"... ({len(value):,} characters)"
+
+
 def scalar(node: ScalarNode, file: str) -> Any:
     if node.tag == STR:
         return node.value
     ctor = _scalar_ctor.yaml_constructors.get(node.tag)
+    kind = node.tag.rsplit(":", 1)[-1]
     if ctor is None or node.tag.endswith(("binary", "set", "omap", "pairs")):
-        raise PlantReadError(f"unsupported YAML tag {node.tag!r}; plant files use plain YAML values", loc(file, node))
+        raise PlantReadError(f"unsupported YAML tag {shown(node.tag)}; plant files use plain YAML values",
+                             loc(file, node))
     try:
         return ctor(_scalar_ctor, node)
-    except (ValueError, yaml.YAMLError) as e:
+    except ValueError:
         if node.tag == TIMESTAMP:  # 2024-13-01: keep the text, the model says which field wanted a date
             return node.value
-        raise PlantReadError(f"cannot read value {node.value!r} as {node.tag.rsplit(':', 1)[-1]}: {e}",
+        raise PlantReadError(f"cannot read {shown(node.value)} as {_KIND_NAMES.get(kind, kind)}",
                              loc(file, node)) from None
+    except (yaml.YAMLError, LookupError, AttributeError, TypeError, OverflowError):  # `!!bool maybe`, `!!timestamp x`
+        raise PlantReadError(f"cannot read {shown(node.value)} as {_KIND_NAMES.get(kind, kind)}",
+                             loc(file, node)) from None
+
+
+_KIND_NAMES = {"bool": "true/false (`!!bool`)", "int": "a whole number (`!!int`)", "float": "a number (`!!float`)",
+               "timestamp": "a date such as 2024-05-31 (`!!timestamp`)", "null": "null"}
 
 
 def _flatten(node: MappingNode, file: str) -> int:
@@ -115,6 +157,9 @@ class Builder:
         file = self.file
         if cls is ScalarNode:
             return node.value if node.tag == STR else scalar(node, file)  # type: ignore[arg-type]
+        if len(path) >= MAX_DEPTH:
+            raise PlantReadError(f"the document nests deeper than {MAX_DEPTH} levels; a plant needs fewer than ten",
+                                 loc(file, node))
         self.budget -= 1 + len(node.value)
         if self.budget < 0:
             raise PlantReadError(f"the document expands to more than {MAX_VALUES:,} values; do aliases (*name) "

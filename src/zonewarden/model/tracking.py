@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, ValidationError
 
 from .diagnostics import PlantInvalid, PlantReadError, Problem
+from .files import read_regular
 from .load import TRACKING_FILENAME, _problem_from_error, display_path
 from .plant import Strict
 from .source import SourceMap, build, compose
@@ -50,10 +51,7 @@ def load_tracking(path: str | os.PathLike[str]) -> tuple[Tracking, SourceMap]:
     """Read and validate a tracking file; PlantReadError or PlantInvalid (with positions) otherwise."""
     p = Path(path)
     display = display_path(p)
-    try:
-        text = p.read_bytes()
-    except OSError as e:
-        raise PlantReadError(f"{display}: cannot read the tracking file ({e.strerror})") from None
+    text = read_regular(p, display, what="tracking file")
     sources = SourceMap(files=[display], texts={display: text})
     node = compose(text, display)
     if node is None:
