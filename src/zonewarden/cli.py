@@ -36,7 +36,7 @@ from .model.tracking import default_path, load_tracking
 from .render.assessment import assessment_json, explain_json, print_explain, print_summary, print_zone
 from .render.catalog import catalog_json, catalog_table
 from .render.findings import findings_json, print_findings, sarif
-from .render.output import to_json, write_atomic, write_atomic_chunks
+from .render.output import open_output, to_json, write_atomic, write_atomic_chunks
 from .render.tracking import seed_tracking
 from .standard.catalog import COMPONENT_TYPES, DEFAULT_EDITION, PARTS, TYPE_PREFIX, load_catalog
 
@@ -312,9 +312,11 @@ def flows(
     = None,
 ) -> None:
     """The conversations in traffic: endpoints, l4, application, operations, packets and bytes."""
+    import pyarrow.parquet as pq
+
     from .render.flows import print_flows
     from .traffic.csvflows import csv_text
-    from .traffic.table import rows, write_parquet
+    from .traffic.table import rows
 
     if format is FlowFormat.parquet and output is None:
         fail("--format parquet writes a binary file: name it with -o FILE.parquet")
@@ -327,7 +329,8 @@ def flows(
             emit_chunks(csv_text(table), output)
         elif format is FlowFormat.parquet:
             try:
-                write_parquet(table, output)  # type: ignore[arg-type]
+                with open_output(output) as fh:  # type: ignore[arg-type]
+                    pq.write_table(table, fh, compression="zstd")
             except OSError as e:
                 fail(f"cannot write {output}: {e.strerror or e}")
             err.print(f"wrote {output} ({len(table)} flows)")
