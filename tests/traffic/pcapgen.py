@@ -51,7 +51,8 @@ def pcap(path: Path, frames: list[tuple[float, bytes]], linktype: int = 1, nano:
     return path
 
 
-def _block(btype: int, body: bytes) -> bytes:
+def block(btype: int, body: bytes) -> bytes:
+    """One pcapng block (little-endian): type, length, body padded to 4 bytes, length again."""
     body += bytes(-len(body) % 4)
     n = len(body) + 12
     return struct.pack("<II", btype, n) + body + struct.pack("<I", n)
@@ -59,14 +60,14 @@ def _block(btype: int, body: bytes) -> bytes:
 
 def pcapng(path: Path, interfaces: list[tuple[int, int | None]], packets: list[tuple[int, int, bytes]]) -> Path:
     """interfaces: (linktype, if_tsresol or None); packets: (interface, ticks, frame) as EPBs."""
-    out = _block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
     for linktype, tsresol in interfaces:
         opts = b""
         if tsresol is not None:
             opts = struct.pack("<HHB3x", 9, 1, tsresol) + struct.pack("<HH", 0, 0)
-        out += _block(1, struct.pack("<HHI", linktype, 0, 0) + opts)
+        out += block(1, struct.pack("<HHI", linktype, 0, 0) + opts)
     for iface, ticks, data in packets:
-        out += _block(6, struct.pack("<IIIII", iface, ticks >> 32, ticks & 0xFFFFFFFF, len(data), len(data)) + data)
+        out += block(6, struct.pack("<IIIII", iface, ticks >> 32, ticks & 0xFFFFFFFF, len(data), len(data)) + data)
     path.write_bytes(out)
     return path
 
@@ -85,4 +86,35 @@ def tcp_stream(client: str, server: str, cport: int, sport: int, segments: list[
     for i, (from_client, data) in enumerate(segments):
         out.append((start + 0.01 * (i + 1), seg(from_client, seq[from_client], seq[not from_client], 0x18, data)))
         seq[from_client] += len(data)
+    return out
+
+
+def enip_rr_data(cip: bytes) -> bytes:
+    """An EtherNet/IP SendRRData whose unconnected data item carries one CIP message."""
+    cpf = struct.pack("<IHHHHHH", 0, 0, 2, 0, 0, 0xB2, len(cip)) + cip
+    return struct.pack("<HHII8sI", 0x006F, len(cpf), 1, 0, bytes(8), 0) + cpf
+
+
+def nested_msp(count: int, levels: int = 5, size: int | None = None) -> bytes:
+    """A CIP Multiple Service Packet whose `count` offsets all point at one nested Multiple Service
+    Packet built the same way, `levels` deep: naive walking visits count^levels messages. Padded at
+    the innermost message to `size` bytes when given."""
+    inner = b"\x0e\x00"  # get_attribute_single, empty path
+    for _ in range(levels):
+        inner = b"\x0a\x00" + struct.pack("<H", count) + struct.pack("<H", 2 + 2 * count) * count + inner
+    return inner if size is None else inner + bytes(size - len(inner))
+
+
+def cotp_data(payload: bytes, last: bool) -> bytes:
+    """A TPKT carrying one COTP data unit (DT), with or without its end-of-TSDU mark."""
+    cotp = bytes([2, 0xF0, 0x80 if last else 0x00]) + payload
+    return struct.pack("!BBH", 3, 0, 4 + len(cotp)) + cotp
+
+
+def dnp3_link(transport: int, app: bytes, dst: int = 1, src: int = 2) -> bytes:
+    """A DNP3 link frame (user data, CRC bytes left zero: the decoder does not check them)."""
+    user = bytes([transport]) + app
+    out = struct.pack("<BBBBHH", 0x05, 0x64, 5 + len(user), 0x44, dst, src) + bytes(2)
+    for i in range(0, len(user), 16):
+        out += user[i:i + 16] + bytes(2)
     return out

@@ -5,11 +5,14 @@ with the byte offset where the record ends (`records`, the hot path; the offset 
 bars), or as a Frame (`frames`). Memory stays flat
 whatever the file size: frames are memoryview slices of the map. A truncated or corrupt file
 stops the stream with a `CaptureError` naming the byte offset; everything yielded before it
-stands. Readers register by their magic number (READERS), so a new format is one function.
+stands. So does a pcapng block shorter than its own fields, and a timestamp that is no date (after
+the year 9999, as a 64-bit tick count can say). Readers register by their magic number (READERS),
+so a new format is one function.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import mmap
 import os
 import struct
@@ -21,6 +24,12 @@ CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap")  # what a folder of captures is 
 MAX_RECORD = 256 * 1024 * 1024  # no link layer has frames near this; a larger claim is corruption
 DONTNEED = getattr(mmap, "MADV_DONTNEED", None)  # Linux, BSD and macOS; elsewhere pages stay mapped
 TRIM_EVERY = 32 * 1024 * 1024  # bytes read between two releases of the map's pages already read
+LAST_NS = (dt.datetime(dt.MAXYEAR, 12, 31, tzinfo=dt.UTC) - dt.datetime(1970, 1, 1, tzinfo=dt.UTC) + dt.timedelta(1)) \
+    // dt.timedelta(microseconds=1) * 1000 - 1  # the last nanosecond a date can name
+# pcapng block type -> (name, the length of its fixed fields with the block's header and trailer)
+PCAPNG_BLOCKS = {0x0A0D0D0A: ("section header", 28), 0x00000001: ("interface description", 20),
+                 0x00000006: ("enhanced packet", 32), 0x00000003: ("simple packet", 16),
+                 0x00000002: ("packet", 32)}
 
 
 class CaptureError(Exception):
@@ -39,6 +48,7 @@ class Frame(NamedTuple):
     orig_len: int
 
 
+Interface = tuple[int, int, int, int]  # pcapng: link type, snap length, ns per tick as numerator and denominator
 Record = tuple[int, int, memoryview, int, int]  # a Frame's fields and the end offset, as a plain tuple
 Trim = Callable[[int], None]  # releases the pages of the map before an offset: RSS stays flat
 Reader = Callable[[memoryview, str, Trim], Iterator[Record]]
@@ -82,15 +92,14 @@ def read_pcapng(buf: memoryview, path: str, trim: Trim) -> Iterator[Record]:
     off, end = 0, len(buf)
     next_trim = TRIM_EVERY
     endian = "<"
-    interfaces: list[tuple[int, int, int]] = []  # (linktype, snaplen, ns per tick)
+    interfaces: list[Interface] = []
     while off < end:
         if off > next_trim:
             trim(off)
             next_trim = off + TRIM_EVERY
         if off + 12 > end:
-            raise CaptureError(path, off, f"truncated block header ({end - off} bytes left)")
-        btype_raw = bytes(buf[off:off + 4])
-        if btype_raw == PCAPNG_MAGIC:
+            raise CaptureError(path, off, f"truncated block header ({end - off} of 12 bytes)")
+        if bytes(buf[off:off + 4]) == PCAPNG_MAGIC:
             bom = bytes(buf[off + 8:off + 12])
             if bom == b"\x4d\x3c\x2b\x1a":
                 endian = "<"
@@ -104,13 +113,17 @@ def read_pcapng(buf: memoryview, path: str, trim: Trim) -> Iterator[Record]:
             raise CaptureError(path, off, f"block of type {btype:#x} claims length {blen}; the file is corrupt")
         if off + blen > end:
             raise CaptureError(path, off, f"truncated block: {blen} bytes claimed, {end - off} left")
+        known = PCAPNG_BLOCKS.get(btype)
+        if known is not None and blen < known[1]:
+            raise CaptureError(path, off, f"{known[0]} block of {blen} bytes, shorter than its own fields "
+                                          f"({known[1]} bytes); the file is corrupt")
         body = off + 8
-        if btype == 0x00000001:  # interface description
-            linktype, _, snaplen = struct.unpack_from(endian + "HHI", buf, body)
-            interfaces.append((linktype, snaplen, _tsresol(buf, body + 8, off + blen - 4, endian)))
-        elif btype == 0x00000006:  # enhanced packet
+        if btype == 0x00000006:  # enhanced packet
             iface, hi, lo, caplen, origlen = struct.unpack_from(endian + "IIIII", buf, body)
             yield _packet(path, off, interfaces, iface, (hi << 32) | lo, buf, body + 20, caplen, origlen, blen)
+        elif btype == 0x00000001:  # interface description
+            linktype, _, snaplen = struct.unpack_from(endian + "HHI", buf, body)
+            interfaces.append((linktype, snaplen, *_tsresol(buf, body + 8, off + blen - 4, endian)))
         elif btype == 0x00000003:  # simple packet: interface 0, no timestamp
             (origlen,) = struct.unpack_from(endian + "I", buf, body)
             snap = interfaces[0][1] if interfaces and interfaces[0][1] else origlen
@@ -122,27 +135,34 @@ def read_pcapng(buf: memoryview, path: str, trim: Trim) -> Iterator[Record]:
         off += blen
 
 
-def _packet(path: str, off: int, interfaces: list[tuple[int, int, int]], iface: int, ticks: int,
+def _packet(path: str, off: int, interfaces: list[Interface], iface: int, ticks: int,
             buf: memoryview, start: int, caplen: int, origlen: int, blen: int) -> Record:
     if iface >= len(interfaces):
         raise CaptureError(path, off, f"packet names interface {iface}, but only {len(interfaces)} are described")
     if start + caplen > off + blen:
         raise CaptureError(path, off, f"packet claims {caplen} bytes, more than its block holds")
-    linktype, _, tick_ns = interfaces[iface]
-    return ticks * tick_ns, linktype, buf[start:start + caplen], origlen, off + blen
+    linktype, _, mul, div = interfaces[iface]
+    ts = ticks * mul if div == 1 else ticks * mul // div
+    if ts > LAST_NS:
+        raise CaptureError(path, off, f"packet timestamp of {ticks} ticks ({mul}/{div} ns each) falls after the "
+                                      f"year {dt.MAXYEAR}: not a date; the file is corrupt")
+    return ts, linktype, buf[start:start + caplen], origlen, off + blen
 
 
-def _tsresol(buf: memoryview, opt: int, end: int, endian: str) -> int:
-    """Nanoseconds per timestamp tick from an interface's if_tsresol option (default microseconds)."""
+def _tsresol(buf: memoryview, opt: int, end: int, endian: str) -> tuple[int, int]:
+    """Nanoseconds per timestamp tick, as a fraction (numerator, denominator), from an interface's
+    if_tsresol option: 10^-n or 2^-n seconds (default microseconds)."""
     while opt + 4 <= end:
         code, length = struct.unpack_from(endian + "HH", buf, opt)
-        if code == 0:
+        if code == 0 or opt + 4 + length > end:
             break
         if code == 9 and length >= 1:
             v = buf[opt + 4]
-            return max(1, 10 ** 9 // (2 ** (v & 0x7F) if v & 0x80 else 10 ** (v & 0x7F))) if v else 1000
+            if v & 0x80:
+                return 10**9, 2 ** (v & 0x7F)
+            return (10 ** (9 - v), 1) if v <= 9 else (1, 10 ** (v - 9))
         opt += 4 + ((length + 3) & ~3)
-    return 1000
+    return 1000, 1
 
 
 READERS: dict[bytes, Reader] = {**{m: read_pcap for m in PCAP_MAGIC}, PCAPNG_MAGIC: read_pcapng}

@@ -2,7 +2,9 @@
 
 Link types: Ethernet (with 802.1Q/802.1ad/QinQ tags), BSD and OpenBSD loopback, Linux cooked v1
 and v2, raw IP. IPv4 fragments are reassembled (the datagram counts once, on the frame that
-completes it, as tshark counts it); IPv6 extension headers are walked. Non-IP Ethernet traffic is
+completes it, as tshark counts it; fragments wait within MAX_FRAGMENT_BYTES in all, the oldest
+datagram given up first, and a datagram longer than an IP length can say or in more than MAX_PARTS
+pieces is dropped and counted); IPv6 extension headers are walked. Non-IP Ethernet traffic is
 keyed by MAC addresses and named by its ethertype (`arp`, `goose`, `profinet`, ...).
 """
 
@@ -22,6 +24,9 @@ IP_PROTOCOLS = {1: "icmp", 2: "igmp", 4: "ipip", 6: "tcp", 17: "udp", 41: "ipv6"
                 58: "icmpv6", 89: "ospf", 103: "pim", 112: "vrrp", 132: "sctp"}
 VLAN_TAGS = (0x8100, 0x88A8, 0x9100)
 IPV6_EXTENSIONS = (0, 43, 60, 51)  # hop-by-hop, routing, destination options, AH (fragment 44 apart)
+MAX_DATAGRAM = 65535  # what an IP length field can say (jumbograms aside)
+MAX_PARTS = 1024  # fragments of one datagram; at the smallest MTU IPv4 allows (68) a datagram takes 1366
+MAX_FRAGMENT_BYTES = 16 << 20  # fragment bytes waiting for the rest of their datagram, all datagrams together
 LINK_NAMES = {195: "ieee802.15.4", 215: "ieee802.15.4", 230: "ieee802.15.4", 105: "ieee802.11", 127: "ieee802.11"}
 
 
@@ -53,6 +58,7 @@ class Decoder:
 
     fragments: dict[tuple, dict] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
+    fragment_bytes: int = 0
 
     def _count(self, what: str) -> None:
         self.stats[what] = self.stats.get(what, 0) + 1
@@ -154,11 +160,25 @@ class Decoder:
         return self._transport(nxt, src, dst, d[pos:end])
 
     def _reassemble(self, key: tuple, offset: int, more: int, body: memoryview) -> memoryview | None:
-        entry = self.fragments.setdefault(key, {"parts": {}, "total": None})
-        entry["parts"][offset] = bytes(body)
+        entry = self.fragments.get(key)
+        if entry is None:
+            entry = self.fragments[key] = {"parts": {}, "total": None, "size": 0}
+        parts = entry["parts"]
+        if offset + len(body) > MAX_DATAGRAM or (offset not in parts and len(parts) >= MAX_PARTS):
+            self._drop(key)
+            return None
+        old = parts.get(offset)
+        parts[offset] = bytes(body)
+        grown = len(body) - (len(old) if old is not None else 0)
+        entry["size"] += grown
+        self.fragment_bytes += grown
+        while self.fragment_bytes > MAX_FRAGMENT_BYTES:
+            self._drop(next(iter(self.fragments)))
+        if key not in self.fragments:
+            return None
         if not more:
             entry["total"] = offset + len(body)
-        if entry["total"] is None:
+        if entry["total"] is None or entry["size"] < entry["total"]:
             return None
         pos, out = 0, bytearray()
         for start in sorted(entry["parts"]):
@@ -170,8 +190,15 @@ class Decoder:
         if pos < entry["total"]:
             return None
         del self.fragments[key]
+        self.fragment_bytes -= entry["size"]
         self._count("reassembled datagrams")
         return memoryview(bytes(out[:entry["total"]]))
+
+    def _drop(self, key: tuple) -> None:
+        """Give up on a datagram: its fragments are counted as dropped."""
+        entry = self.fragments.pop(key)
+        self.fragment_bytes -= entry["size"]
+        self._count("dropped fragmented datagrams")
 
     def _transport(self, proto: int, src: bytes, dst: bytes, body: memoryview) -> Packet:
         if proto == 6 and len(body) >= 14:

@@ -2,7 +2,9 @@
 16-byte data block) carry transport segments; segments from FIR to FIN make an application
 fragment, counted by its function code as `fc<decimal>` (`fc1` read, `fc2` write, `fc3` select,
 `fc4` operate, `fc5` direct operate, `fc13` cold restart, `fc14` warm restart, `fc129` response,
-`fc130` unsolicited response). Bytes before a start sequence are skipped."""
+`fc130` unsolicited response). Bytes before a start sequence are skipped. A fragment is read for its
+function code only, so only its first bytes are kept, and only for MAX_FRAGMENTS address pairs at
+a time: a stream of segments that never end costs no memory."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ OP_CLASSES = {"fc1": "read", "fc2": "write", "fc3": "control", "fc4": "control",
               "fc29": "program", "fc30": "program", "fc31": "program"}
 START = b"\x05\x64"
 FC_NAMES = [f"fc{code}" for code in range(256)]
+MAX_FRAGMENTS = 64  # fragments being reassembled at once per conversation (one per address pair and direction)
 
 
 def frame_size(length: int) -> int:
@@ -69,11 +72,15 @@ class Dnp3(FramedDecoder):
                 if len(user) >= 3:
                     self.count(FC_NAMES[user[2]])
                 return
+            self.fragments.pop(key, None)
+            if len(self.fragments) >= MAX_FRAGMENTS:  # the oldest one will not end
+                del self.fragments[next(iter(self.fragments))]
             self.fragments[key] = bytearray()
         fragment = self.fragments.get(key)
         if fragment is None:
             return
-        fragment += user[1:]
+        if len(fragment) < 2:  # application control and function code: all that is read
+            fragment += user[1:3 - len(fragment)]
         if transport & 0x80:  # FIN
             del self.fragments[key]
             if len(fragment) >= 2:

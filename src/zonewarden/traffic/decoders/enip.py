@@ -24,10 +24,18 @@ _u16_u16 = struct.Struct("<HH").unpack_from
 CIP_NAMES = [f"cip_{code:#04x}" for code in range(128)]
 
 
-def cip_services(msg: bytes | memoryview, depth: int = 0) -> list[int]:
-    """Service codes (response bit dropped) of a CIP message and of the messages nested in it."""
-    if len(msg) < 2 or depth > 4:
+def cip_services(msg: bytes | memoryview, depth: int = 0, budget: list[int] | None = None) -> list[int]:
+    """Service codes (response bit dropped) of a CIP message and of the messages nested in it.
+
+    Nested offsets may point anywhere, at one message many times over, so the work could grow as
+    count^depth: `budget` (a one-item list) counts the messages and offsets walked, and the walk stops
+    when it is spent. It starts at the message's size, which messages that do not overlap (each takes
+    2 bytes or more, and its offset 2 more) never reach: the work is linear in the bytes."""
+    if budget is None:
+        budget = [len(msg) + 1]
+    if len(msg) < 2 or depth > 4 or budget[0] <= 0:
         return []
+    budget[0] -= 1
     service = msg[0]
     code = service & 0x7F
     out = [code]
@@ -36,30 +44,32 @@ def cip_services(msg: bytes | memoryview, depth: int = 0) -> list[int]:
             return out
         data = msg[4 + 2 * msg[3]:]
         if code == 0x0A:
-            out += _multiple(data, depth)
+            out += _multiple(data, depth, budget)
         return out
     path_words = msg[1]
     path = msg[2:2 + 2 * path_words]
     data = msg[2 + 2 * path_words:]
     if code == 0x0A:
-        out += _multiple(data, depth)
+        out += _multiple(data, depth, budget)
     elif code == 0x52 and len(path) >= 2 and path[0] == 0x20 and path[1] == 0x06 and len(data) >= 4:
         size = _u16(data, 2)[0]
-        out += cip_services(data[4:4 + size], depth + 1)
+        out += cip_services(data[4:4 + size], depth + 1, budget)
     return out
 
 
-def _multiple(data: bytes | memoryview, depth: int) -> list[int]:
+def _multiple(data: bytes | memoryview, depth: int, budget: list[int]) -> list[int]:
     if len(data) < 2:
         return []
     count = _u16(data, 0)[0]
     if 2 + 2 * count > len(data):
         return []
+    count = min(count, budget[0])
+    budget[0] -= count
     offsets = [_u16(data, 2 + 2 * i)[0] for i in range(count)] + [len(data)]
     out = []
     for i in range(count):
         start, end = offsets[i], offsets[i + 1] if offsets[i + 1] > offsets[i] else len(data)
-        out += cip_services(data[start:end], depth + 1)
+        out += cip_services(data[start:end], depth + 1, budget)
     return out
 
 

@@ -1,5 +1,6 @@
 """S7comm on ISO-on-TCP (port 102): TPKT frames COTP, COTP data units are reassembled up to their
-end-of-TSDU mark, and each S7 PDU (protocol id 0x32) is counted by its function: `read_var`,
+end-of-TSDU mark (only the first PDU_HEAD bytes are kept, all that tells the PDU apart, so a stream
+that never marks an end costs no memory), and each S7 PDU (protocol id 0x32) is counted by its function: `read_var`,
 `write_var`, `request_download` ... `plc_stop`; `userdata` and `ack` for the other PDU types.
 The same port carries S7comm-plus (protocol id 0x72) and IEC 61850 MMS (an ISO session): the
 decoder tells them apart and names the flow's application accordingly."""
@@ -19,6 +20,7 @@ OP_CLASSES = {
     "plc_control": "control", "plc_stop": "control", "setup_communication": "diagnostics", "userdata": "diagnostics",
 }
 ROSCTR_JOB, ROSCTR_ACK, ROSCTR_ACK_DATA, ROSCTR_USERDATA = 1, 2, 3, 7
+PDU_HEAD = 16  # bytes of a PDU that `_pdu` reads: the S7 header (10 or 12) and the function code
 ISO_SESSION = (0x0D, 0x0E, 0x01, 0x05, 0x09, 0x0A, 0x0C, 0x19)  # CN, AC, DT/GT, ... SPDU types
 
 
@@ -33,7 +35,7 @@ def s7_op(rosctr: int, function: int | None) -> str | None:
 class S7comm(FramedDecoder):
     def __init__(self, ops: dict[str, int]) -> None:
         super().__init__(ops)
-        self.tsdu = {True: bytearray(), False: bytearray()}
+        self.tsdu = {True: Tsdu(), False: Tsdu()}
         self.app: str | None = None
 
     def feed(self, data: bytes, after_gap: bool, from_client: bool) -> None:
@@ -55,25 +57,25 @@ class S7comm(FramedDecoder):
             if n - pos < length:
                 break
             li = buf[pos + 4]
-            if not tsdu and li >= 2 and length >= 5 + li and buf[pos + 5] & 0xF0 == 0xF0 and buf[pos + 6] & 0x80:
+            if not tsdu.size and li >= 2 and length >= 5 + li and buf[pos + 5] & 0xF0 == 0xF0 and buf[pos + 6] & 0x80:
                 self._pdu(buf, pos + 5 + li, pos + length)  # a whole S7 PDU in one data unit: read it in place
             else:
                 self._cotp(bytes(buf[pos + 4:pos + length]), tsdu)
             pos += length
         return pos
 
-    def _cotp(self, tpdu: bytes, tsdu: bytearray) -> None:
+    def _cotp(self, tpdu: bytes, tsdu: Tsdu) -> None:
         li = tpdu[0]
         if len(tpdu) < li + 1 or li < 2 or tpdu[1] & 0xF0 != 0xF0:  # only data units carry S7
             return
-        tsdu += tpdu[1 + li:]
+        tsdu.add(tpdu, 1 + li)
         if tpdu[2] & 0x80:  # end of TSDU
-            pdu = bytes(tsdu)
+            head, size = bytes(tsdu.head), tsdu.size
             tsdu.clear()
-            self._pdu(pdu, 0, len(pdu))
+            self._pdu(head, 0, size)
 
     def _pdu(self, buf: bytes | bytearray, at: int, end: int) -> None:
-        """The S7 (or S7comm-plus, or MMS) PDU in buf[at:end]."""
+        """The S7 (or S7comm-plus, or MMS) PDU in buf[at:end]; only its first PDU_HEAD bytes are read."""
         if at >= end:
             return
         first = buf[at]
@@ -95,3 +97,22 @@ class S7comm(FramedDecoder):
         op = s7_op(rosctr, function)
         if op:
             self.count(op)
+
+
+class Tsdu:
+    """The data units of one TSDU so far: their first PDU_HEAD bytes and how many bytes in all."""
+
+    __slots__ = ("head", "size")
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.size = 0
+
+    def add(self, tpdu: bytes, at: int) -> None:
+        if len(self.head) < PDU_HEAD:
+            self.head += tpdu[at:at + PDU_HEAD - len(self.head)]
+        self.size += len(tpdu) - at
+
+    def clear(self) -> None:
+        self.head.clear()
+        self.size = 0
