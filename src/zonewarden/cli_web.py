@@ -37,6 +37,13 @@ def serve(
     secure_cookies: Annotated[bool, typer.Option(help="Mark session cookies Secure (set this behind a TLS proxy; "
                                                  "automatic when served over https).")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        help="The reverse proxies (comma-separated addresses or networks, '*' for any) whose X-Forwarded-For and "
+             "X-Forwarded-Proto are believed; by default none: the address that connects is the client.")] = None,
+    check_seconds: Annotated[float, typer.Option(
+        help="Time limit for checking one uploaded plant, capture or workbook (in a child process).")] = 120.0,
+    check_memory: Annotated[int, typer.Option(
+        help="Address space in MiB that the child process checking one upload may use.")] = 4096,
 ) -> None:
     """The web app: every role's view of the same analyses, with logins, versions, approvals and an audit trail."""
     import uvicorn
@@ -44,6 +51,7 @@ def serve(
 
     from .store.tables import User
     from .web.app import Settings, create_app
+    from .web.isolation import Limits
 
     database = _open(db)
 
@@ -59,19 +67,28 @@ def serve(
         data.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         fail(f"--data {data}: {e.strerror or e}")
-    settings = Settings(data=data.resolve(), secure_cookies=secure_cookies, csaf=folder)
+    if not check_seconds > 0:
+        fail(f"--check-seconds {check_seconds:g}: expected a number of seconds above 0")
+    if check_memory < 256:
+        fail(f"--check-memory {check_memory}: expected at least 256 (MiB); a check needs about 1,000 for a "
+             "plant of 20,000 assets")
+    proxies = {"proxy_headers": forwarded_allow_ips is not None, "forwarded_allow_ips": forwarded_allow_ips}
+    settings = Settings(data=data.resolve(), secure_cookies=secure_cookies, csaf=folder,
+                        limits=Limits(check_seconds, check_memory))
     out.print(f"zonewarden on http://{host}:{port}/ · database {database.display} · data {settings.data}",
               highlight=False)
     if workers > 1:
         os.environ["ZONEWARDEN_DATABASE_URL"] = database.url
         os.environ["ZONEWARDEN_WEB_DATA"] = str(settings.data)
         os.environ["ZONEWARDEN_WEB_SECURE"] = "1" if secure_cookies else ""
+        os.environ["ZONEWARDEN_CHECK_SECONDS"] = str(check_seconds)
+        os.environ["ZONEWARDEN_CHECK_MEMORY"] = str(check_memory)
         if folder:
             os.environ["ZONEWARDEN_CSAF"] = str(folder)
         uvicorn.run("zonewarden.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", proxy_headers=True)
+                    log_level="warning", **proxies)
     else:
-        uvicorn.run(create_app(database, settings), host=host, port=port, log_level="warning", proxy_headers=True)
+        uvicorn.run(create_app(database, settings), host=host, port=port, log_level="warning", **proxies)
 
 
 user_app = typer.Typer(help="Accounts of the web app.", no_args_is_help=True)

@@ -156,7 +156,7 @@ def test_supplier_declares_only_its_own_components(web_sqlite):
     assert own.status_code == 303
     other = c.post(f"/plants/{SLUG}/components/fw-cell1", data={"sl": "2 2 2 2 2 2 2", "csrf_token": c.csrf},
                    follow_redirects=False)
-    assert other.status_code == 403 and "not a component" in other.text
+    assert other.status_code == 404 and "among the components of supplier" in other.text  # as if absent
     page = c.get(f"/plants/{SLUG}/components").text
     assert 'data-asset="plc-filler"' in page and 'data-asset="fw-cell1"' not in page
     assert c.get(f"/plants/{SLUG}/procurement/cell-1").status_code == 200

@@ -4,7 +4,9 @@ A version's files are written once to DATA/plants/<hash>/ and read by the ordina
 the assessment and the attack paths (analysis.review) run once per version hash and stay in a small LRU
 cache. Concurrent requests for a version not yet analysed wait for the one computing it instead of
 repeating the work. Uploads are checked the same way before they become a version: a plant with errors
-is refused with its first errors, named by file and line.
+is refused with its first errors, named by file and line. An uploaded file is first checked in a child
+process with a time and a memory limit (web/isolation.py), and analysed here only once that child has
+finished with it: a crafted file costs the child, never the server.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..model.load import read_raw
 from ..model.plant import Plant
 from ..model.tracking import Tracking, default_path, load_tracking
 from ..store.plants import materialize
+from .isolation import Isolation
 
 
 class PlantRejected(ValueError):
@@ -147,23 +150,26 @@ atexit.register(gc.unfreeze)  # let the shutdown collect frozen objects: extensi
 class AnalysisCache:
     """Analysed versions by hash, the `size` most recently used kept."""
 
-    def __init__(self, root: Path, size: int = 8) -> None:
+    def __init__(self, root: Path, size: int = 8, isolation: Isolation | None = None) -> None:
         self.root = root
         self.size = size
+        self.isolation = isolation
         self._items: OrderedDict[str, Analysed] = OrderedDict()
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
     def get(self, version_hash: str, entry: str, files: Callable[[], dict[str, bytes]]) -> Analysed:
         """The analysis of a stored version (computed on first use)."""
-        return self._get(version_hash, entry, files, check_only=False)
+        return self._get(version_hash, entry, files, check_only=False, untrusted=False)
 
-    def prime(self, version_hash: str, entry: str, files: dict[str, bytes]) -> Analysed:
+    def prime(self, version_hash: str, entry: str, files: dict[str, bytes], untrusted: bool = False) -> Analysed:
         """Check and analyse files about to become a version, so its first page is served from the cache;
-        PlantRejected (and nothing left on disk) when they do not load or fail the checks."""
-        return self._get(version_hash, entry, lambda: files, check_only=True)
+        PlantRejected (and nothing left on disk) when they do not load or fail the checks. `untrusted` files
+        (an upload) are checked in the isolated child first: LimitExceeded when it runs out of time or memory."""
+        return self._get(version_hash, entry, lambda: files, check_only=True, untrusted=untrusted)
 
-    def _get(self, version_hash: str, entry: str, files: Callable[[], dict[str, bytes]], check_only: bool) -> Analysed:
+    def _get(self, version_hash: str, entry: str, files: Callable[[], dict[str, bytes]], check_only: bool,
+             untrusted: bool) -> Analysed:
         # The analysis depends on the day too (a compensation past its review date stops counting): a server
         # that runs past midnight analyses each version again, once, on its first request of the new day.
         key = f"{version_hash}@{today().isoformat()}"
@@ -183,8 +189,14 @@ class AnalysisCache:
             if fresh:
                 folder = materialize(self.root, version_hash, files())
             try:
+                if untrusted and self.isolation is not None:
+                    from . import untrusted as jobs
+
+                    errors = self.isolation.run(jobs.check_plant, str(folder), entry, version_hash, what="the plant")
+                    if errors:
+                        raise PlantRejected(errors)
                 done = analyse(folder, entry, version_hash)
-            except PlantRejected:
+            except Exception:
                 if fresh and check_only:
                     shutil.rmtree(folder, ignore_errors=True)
                 raise

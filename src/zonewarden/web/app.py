@@ -3,7 +3,8 @@
 Pages are rendered on the server from Jinja2 templates (htmx for the small in-place updates, no
 front-end build); `/api/...` answers the same data as JSON and is described by `/api/openapi.json`.
 Without a session, pages redirect to the login form and the API answers 401; a role without the
-action gets 403 on both. docs/web.md.
+action gets 403 on both, before any request body is read (web/admission.py). Every answer but a static
+file is marked `Cache-Control: no-store`. docs/web.md.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from ..store.tables import PlantRow, Version
 from . import analyses
 from .analyses import Analysed, AnalysisCache
 from .auth import Viewer
+from .isolation import Isolation, Limits
 from .pagecache import PageCache
 from .permissions import allowed
 
@@ -41,6 +43,7 @@ class Settings:
     secure_cookies: bool = False
     csaf: Path | None = None  # CISA CSAF folder for the advisories page ($ZONEWARDEN_CSAF)
     cache_size: int = 8
+    limits: Limits = field(default_factory=Limits)  # for the isolated check of uploaded files
 
 
 def templates() -> Jinja2Templates:
@@ -127,6 +130,7 @@ def _cache_key(request: Request, slug: str) -> tuple[tuple, str] | None:
     return (slug, generation, analyses.today(), v.id, request.url.path, request.url.query), v.csrf
 
 
+NO_STORE = (b"cache-control", b"no-store")  # pages and answers are per account: no shared or disk cache keeps them
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"), (b"referrer-policy", b"same-origin"),
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -135,8 +139,8 @@ SECURITY_HEADERS = [
 
 
 class PageCacheMiddleware:
-    """Pure ASGI (no per-request task group): the security headers on every answer, and GETs of a plant's pages
-    answered from web/pagecache.py while the plant has not changed."""
+    """Pure ASGI (no per-request task group): the security headers on every answer (and `no-store` on all but
+    static files), and GETs of a plant's pages answered from web/pagecache.py while the plant has not changed."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -146,10 +150,12 @@ class PageCacheMiddleware:
             await self.app(scope, receive, send)
             return
 
+        extra = SECURITY_HEADERS if scope["path"].startswith("/static/") else [*SECURITY_HEADERS, NO_STORE]
+
         async def send_secure(message) -> None:
             if message["type"] == "http.response.start":
                 have = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []), *(h for h in SECURITY_HEADERS if h[0] not in have)]
+                message["headers"] = [*message.get("headers", []), *(h for h in extra if h[0] not in have)]
             await send(message)
 
         slug = PageCache.plant_of(scope["path"]) if scope["method"] == "GET" else None
@@ -192,6 +198,17 @@ def wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def error_answer(request: Request, exc: HTTPException) -> Response:
+    """The answer to a refusal: the login form for a page without a session, JSON for the API and htmx, else
+    the error page."""
+    if exc.status_code == 401 and not wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+    if wants_json(request) or request.headers.get("hx-request"):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    return page(request, "error.html.j2", exc.status_code, status=exc.status_code, message=exc.detail)
+
+
 def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="zonewarden", version=__version__, docs_url="/api/docs", redoc_url=None,
@@ -199,22 +216,23 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
                   description="IEC 62443 zones, conduits and security levels: the same analyses as the CLI.")
     app.state.db = db
     app.state.settings = settings
-    app.state.analyses = AnalysisCache(settings.data / "plants", settings.cache_size)
+    app.state.isolation = Isolation(settings.limits)
+    app.state.isolation.warm()
+    app.state.analyses = AnalysisCache(settings.data / "plants", settings.cache_size, app.state.isolation)
     app.state.evidence = EvidenceStore(settings.data / "evidence")
     app.state.pages = PageCache()
+    app.state.suppliers = {}  # version hash -> supplier role ids with a component in it: web/scope.py
     app.state.sessions = {}  # sha256(token) -> (Viewer, monotonic time until which it is trusted): web/auth.py
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
+    from .admission import AdmissionMiddleware
+
+    app.add_middleware(AdmissionMiddleware)  # inside the page cache, so its refusals carry the security headers
     app.add_middleware(PageCacheMiddleware)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        if exc.status_code == 401 and not wants_json(request):
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        if wants_json(request) or request.headers.get("hx-request"):
-            return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
-        return page(request, "error.html.j2", exc.status_code, status=exc.status_code, message=exc.detail)
+        return error_answer(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
@@ -237,6 +255,8 @@ def app_from_env() -> FastAPI:
     from ..store.database import open_database
 
     csaf = os.environ.get("ZONEWARDEN_CSAF")
+    limits = Limits(float(os.environ.get("ZONEWARDEN_CHECK_SECONDS", Limits.seconds)),
+                    int(os.environ.get("ZONEWARDEN_CHECK_MEMORY", Limits.memory_mb)))
     return create_app(open_database(None), Settings(data=Path(os.environ.get("ZONEWARDEN_WEB_DATA", "zonewarden-data")),
                                                     secure_cookies=bool(os.environ.get("ZONEWARDEN_WEB_SECURE")),
-                                                    csaf=Path(csaf) if csaf else None))
+                                                    csaf=Path(csaf) if csaf else None, limits=limits))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import delete, select
+from starlette.concurrency import run_in_threadpool
 
 from ..store.tables import User, WebSession, now
 from .permissions import ACTIONS
@@ -122,13 +123,18 @@ async def check_csrf(request: Request, v: Viewer) -> None:
 
 
 def require(action: str):
-    """A dependency: the viewer when their role holds `action` (and the CSRF token matches on a POST); else 401/403."""
+    """A dependency: the viewer when their role holds `action` (and the CSRF token matches on a POST); else 401/403.
+    A supplier reaches a plant's routes only when the plant holds one of its components (web/scope.py): else 404."""
     if action not in ACTIONS:
         raise KeyError(f"no such action: {action}")
 
     async def dependency(request: Request, v: Viewer = Depends(viewer)) -> Viewer:
         if v.role not in ACTIONS[action]:
             raise HTTPException(403, f"a {v.role.replace('_', ' ')} may not do this ({action})")
+        if v.role == "supplier" and "slug" in request.path_params:
+            from .scope import check_plant
+
+            await run_in_threadpool(check_plant, request, request.path_params["slug"], v)
         await check_csrf(request, v)
         return v
 

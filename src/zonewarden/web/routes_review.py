@@ -22,6 +22,9 @@ from ..store.tables import Approval, Evidence, TrafficRun, Version
 from .app import MAX_ID, analysed, page, plant_or_404, record
 from .approvals import change_fingerprint, fingerprint
 from .auth import Viewer, require
+from .isolation import LimitExceeded
+from .limits import MAX_CAPTURE, MAX_WORKBOOK
+from .scope import of_supplier, visible_asset
 from .versions import edit_version
 
 router = APIRouter()
@@ -226,10 +229,8 @@ def declare(request: Request, slug: str, asset: str, sl: str = Form(""), meets: 
             base: int | None = Form(None), v: Viewer = Depends(require("component.declare"))):
     _plant, _version, a = analysed(request, slug)
     x = a.plant.assets.get(asset)
-    if x is None:
-        raise HTTPException(404, f"no asset {asset!r}")
-    if v.role == "supplier" and x.supplier != v.supplier:
-        raise HTTPException(403, f"asset {asset!r} is not a component of supplier {v.supplier!r}")
+    if x is None or not visible_asset(v, x):
+        raise HTTPException(404, f"no asset {asset!r}" + of_supplier(v))
     vec = None
     if sl.strip():
         parts = [p for p in sl.replace(",", " ").split() if p]
@@ -249,11 +250,11 @@ def declare(request: Request, slug: str, asset: str, sl: str = Form(""), meets: 
 
 # --- evidence -----------------------------------------------------------------------------------------------
 @router.post("/plants/{slug}/evidence", include_in_schema=False)
-async def add_evidence(request: Request, slug: str, subject: str = Form(..., min_length=1, max_length=255),
-                       file: UploadFile = File(...), v: Viewer = Depends(require("evidence.add"))):
+def add_evidence(request: Request, slug: str, subject: str = Form(..., min_length=1, max_length=255),
+                 file: UploadFile = File(...), v: Viewer = Depends(require("evidence.add"))):
     from ..store.evidence import MAX_EVIDENCE
 
-    data = await file.read(MAX_EVIDENCE + 1)
+    data = file.file.read(MAX_EVIDENCE + 1)
     name = (file.filename or "evidence").replace("\\", "/").rsplit("/", 1)[-1][:255] or "evidence"
     try:
         ctype = check(name, file.content_type, data)
@@ -343,35 +344,40 @@ def traffic_page(request: Request, slug: str, run: int | None = None,
 
 
 @router.post("/plants/{slug}/traffic", include_in_schema=False)
-async def upload_traffic(request: Request, slug: str, file: UploadFile = File(...),
-                         v: Viewer = Depends(require("traffic.upload"))):
+def upload_traffic(request: Request, slug: str, file: UploadFile = File(...),
+                   v: Viewer = Depends(require("traffic.upload"))):
+    """The capture is copied to a file of its own (hashed on the way, never whole in memory) and read, and its
+    flows judged, in the isolated child (web/isolation.py)."""
     import hashlib
     import tempfile
 
-    from ..render.traffic import traffic_json
-    from ..traffic.sources import read_traffic
+    from . import untrusted
 
-    limit = 512 * 1024 * 1024
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        raise HTTPException(413, f"captures are limited to {limit:,} bytes here; run `zonewarden traffic` locally "
-                            "for larger ones")
     name = (file.filename or "capture").replace("\\", "/").rsplit("/", 1)[-1] or "capture"
     suffix = "".join(c for c in Path(name).suffix.lower() if c.isalnum() or c == ".")[:10]
     plant, version, a = analysed(request, slug)
+    digest = hashlib.sha256()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"
-        path.write_bytes(data)
-        read = read_traffic([path])
-    if read.errors and not read.frames:
-        raise HTTPException(422, f"{name}: " + "; ".join(str(e).replace(str(path), name) for e in read.errors))
-    from ..analysis.conformance import conformance
-
-    result = conformance(a.plant, read.table)
-    body = traffic_json(result, a.plant.plant.name, [name])
+        size = 0
+        with path.open("wb") as out:
+            while chunk := file.file.read(1024 * 1024):
+                size += len(chunk)
+                if size > MAX_CAPTURE:
+                    raise HTTPException(413, f"captures are limited to {MAX_CAPTURE:,} bytes here; run "
+                                        "`zonewarden traffic` locally for larger ones")
+                digest.update(chunk)
+                out.write(chunk)
+        try:
+            body = request.app.state.isolation.run(untrusted.judge_capture, str(a.folder), version.entry, str(path),
+                                                   name, what=name)
+        except LimitExceeded as e:
+            raise HTTPException(e.status, str(e)) from None
+    if isinstance(body, str):
+        raise HTTPException(422, body)
     with request.app.state.db.session() as s:
         run = TrafficRun(plant_id=plant.id, version_id=version.id, name=name[:255],
-                         sha256=hashlib.sha256(data).hexdigest(), user_id=v.id, result=json.dumps(body, default=str))
+                         sha256=digest.hexdigest(), user_id=v.id, result=json.dumps(body, default=str))
         s.add(run)
         s.flush()
         rid = run.id
@@ -476,32 +482,33 @@ def procurement_pack(request: Request, slug: str, zone: str, component_type: str
 
 
 @router.post("/plants/{slug}/procurement/{zone}/response", include_in_schema=False)
-async def procurement_response(request: Request, slug: str, zone: str, asset: str = Form(...),
-                               file: UploadFile = File(...), base: int | None = Form(None),
-                               v: Viewer = Depends(require("component.declare"))):
+def procurement_response(request: Request, slug: str, zone: str, asset: str = Form(..., max_length=255),
+                         file: UploadFile = File(...), base: int | None = Form(None),
+                         v: Viewer = Depends(require("component.declare"))):
     """A supplier's filled response workbook: its `meets` answers go into the asset's capability (a new version);
-    every row that could not be used is listed back."""
+    every row that could not be used is listed back. The workbook is read in the isolated child."""
     import tempfile
 
     from ..render.plant_edit import edit_asset_meets
-    from ..render.procurement import ResponseUnreadable, read_response
+    from . import untrusted
 
     _, _, a = analysed(request, slug)
     x = a.plant.assets.get(asset)
-    if x is None or x.zone != zone:
-        raise HTTPException(404, f"zone {zone!r} has no asset {asset!r}")
-    if v.role == "supplier" and x.supplier != v.supplier:
-        raise HTTPException(403, f"asset {asset!r} is not a component of supplier {v.supplier!r}")
-    data = await file.read(20 * 1024 * 1024 + 1)
-    if len(data) > 20 * 1024 * 1024:
-        raise HTTPException(413, "response workbooks are limited to 20 MB")
+    if x is None or x.zone != zone or not visible_asset(v, x):
+        raise HTTPException(404, f"zone {zone!r} has no asset {asset!r}" + of_supplier(v))
+    data = file.file.read(MAX_WORKBOOK + 1)
+    if len(data) > MAX_WORKBOOK:
+        raise HTTPException(413, f"response workbooks are limited to {MAX_WORKBOOK:,} bytes")
+    shown = (file.filename or "workbook").replace("\\", "/").rsplit("/", 1)[-1][:255] or "workbook"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "response.xlsx"
         path.write_bytes(data)
         try:
-            response = read_response(path, a.review.catalog, x.type)
-        except ResponseUnreadable as e:
-            raise HTTPException(422, f"{file.filename}: {str(e).replace(str(path), 'the workbook')}") from None
+            response = request.app.state.isolation.run(untrusted.read_workbook, str(path), x.type, shown, what=shown)
+        except LimitExceeded as e:
+            raise HTTPException(e.status, str(e)) from None
+    if isinstance(response, str):
+        raise HTTPException(422, response)
     meets = [r for r, (resp, _) in response.answers.items() if resp == "meets"]
     other = [r for r, (resp, _) in response.answers.items() if resp != "meets"]
     changed: dict[str, list[str]] = {}

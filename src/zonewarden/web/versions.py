@@ -1,7 +1,9 @@
 """Writing a new plant version from the web: an upload, or a form's edit of the newest version's files.
 
 Either way the new files are checked with the ordinary loader before anything is stored (a plant with
-errors is refused, its errors named by file and line), the version and its audit row commit in one
+errors is refused, its errors named by file and line; an uploaded file first in a child process with a
+time and a memory limit, web/isolation.py; a form's edit, which writes the form's values as quoted
+scalars into a version already accepted, in the server), the version and its audit row commit in one
 transaction, and a form that was loaded on an older version is refused (409) rather than overwrite a
 colleague's change.
 """
@@ -21,11 +23,13 @@ from .auth import Viewer
 from .guards import owner_only_changes
 
 
-def check_files(request: Request, upload: Upload, v: Viewer | None = None, previous=None) -> str:
+def check_files(request: Request, upload: Upload, v: Viewer | None = None, previous=None,
+                untrusted: bool = False) -> str:
     """Check and analyse the files (kept in the analysis cache for the version's first page); the plant's
-    name, or PlantRejected. With `previous` (the analysis of the newest version), a role other than the asset
-    owner may not make the asset owner's changes (web/guards.py): 403."""
-    a = request.app.state.analyses.prime(version_hash(upload.files), upload.entry, upload.files)
+    name, or PlantRejected (LimitExceeded for `untrusted` files the isolated check could not finish). With
+    `previous` (the analysis of the newest version), a role other than the asset owner may not make the asset
+    owner's changes (web/guards.py): 403."""
+    a = request.app.state.analyses.prime(version_hash(upload.files), upload.entry, upload.files, untrusted)
     if previous is not None and v is not None and v.role != "asset_owner":
         theirs = owner_only_changes(previous.plant, a.plant)
         if theirs:
@@ -38,11 +42,12 @@ def check_files(request: Request, upload: Upload, v: Viewer | None = None, previ
 
 
 def store_upload(request: Request, v: Viewer, upload: Upload, message: str, slug: str | None = None) -> Version:
-    """A new plant (slug None: from the plant's name) or a new version of `slug`."""
+    """A new plant (slug None: from the plant's name) or a new version of `slug`, from an uploaded file (checked
+    in the isolated child first, web/isolation.py)."""
     previous = None
     if slug is not None:
         previous = analysed(request, slug)[2]
-    name = check_files(request, upload, v, previous)
+    name = check_files(request, upload, v, previous, untrusted=True)
     with request.app.state.db.session() as s:
         author = s.get(User, v.id)
         if slug is None:
