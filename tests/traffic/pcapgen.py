@@ -118,3 +118,25 @@ def dnp3_link(transport: int, app: bytes, dst: int = 1, src: int = 2) -> bytes:
     for i in range(0, len(user), 16):
         out += user[i:i + 16] + bytes(2)
     return out
+
+
+def capture_prefix(path: Path, count: int) -> tuple[bytes, list[int]]:
+    """The bytes of a real capture up to the end of its `count`th record, and where each record (pcap) or
+    block (pcapng) starts: a small seed whose fields a fuzzer can aim at."""
+    from zonewarden.traffic.capture import PCAPNG_MAGIC, records
+
+    starts, end = [], 0
+    for i, (*_, offset) in enumerate(records(path)):
+        starts.append(end)
+        end = offset
+        if i + 1 == count:
+            break
+    data = path.read_bytes()
+    if data[:4] == PCAPNG_MAGIC:  # blocks before the first packet too: section header, interfaces
+        starts, at = [], 0
+        while at < end:
+            starts.append(at)
+            at += struct.unpack_from("<I" if data[8:12] == b"\x4d\x3c\x2b\x1a" else ">I", data, at + 4)[0]
+    else:
+        starts[0] = 24
+    return data[:end], starts

@@ -144,7 +144,7 @@ def _packet(path: str, off: int, interfaces: list[Interface], iface: int, ticks:
     linktype, _, mul, div = interfaces[iface]
     ts = ticks * mul if div == 1 else ticks * mul // div
     if ts > LAST_NS:
-        raise CaptureError(path, off, f"packet timestamp of {ticks} ticks ({mul}/{div} ns each) falls after the "
+        raise CaptureError(path, off, f"packet timestamp of {ticks} ticks of {mul / div:g} ns falls after the "
                                       f"year {dt.MAXYEAR}: not a date; the file is corrupt")
     return ts, linktype, buf[start:start + caplen], origlen, off + blen
 

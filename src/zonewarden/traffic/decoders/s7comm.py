@@ -1,7 +1,8 @@
 """S7comm on ISO-on-TCP (port 102): TPKT frames COTP, COTP data units are reassembled up to their
-end-of-TSDU mark (only the first PDU_HEAD bytes are kept, all that tells the PDU apart, so a stream
-that never marks an end costs no memory), and each S7 PDU (protocol id 0x32) is counted by its function: `read_var`,
+end-of-TSDU mark, and each S7 PDU (protocol id 0x32) is counted by its function: `read_var`,
 `write_var`, `request_download` ... `plc_stop`; `userdata` and `ack` for the other PDU types.
+Of a TSDU only its first PDU_HEAD bytes are kept, all that tells the PDU apart: a stream whose data
+units never mark an end costs no memory.
 The same port carries S7comm-plus (protocol id 0x72) and IEC 61850 MMS (an ISO session): the
 decoder tells them apart and names the flow's application accordingly."""
 
