@@ -7,15 +7,18 @@ Inputs that once broke it are kept in corpus/plant/ and replayed. A longer campa
 
 from __future__ import annotations
 
+import copy
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zonewarden import assess, check_plant, load_plant
 from zonewarden.model.diagnostics import PlantInvalid, PlantReadError
+from zonewarden.model.load import read_raw
 
 from ..conftest import EXAMPLE
 from .mutate import CAMPAIGN, budget, mutated
@@ -74,3 +77,57 @@ def test_regression_corpus(tmp_path, case):
     """Each file once crashed or hung the loader; as the plant's only file it must now fail cleanly (or load)."""
     shutil.copy(case, tmp_path / "plant.yaml")
     outcome(tmp_path)
+
+
+# -- values: the example's data with values swapped for odd ones of any type, dumped back to YAML ---------------
+
+def _paths(data: object, prefix: tuple = ()) -> list[tuple]:
+    out = [prefix] if prefix else []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+BASE = read_raw(EXAMPLE).data
+BASE.pop("include", None)
+PATHS = _paths(BASE)
+NAMES = sorted({str(p[1]) for p in PATHS if len(p) > 1 and p[0] in ("zones", "assets", "conduits", "roles")})
+ODD = st.one_of(
+    st.integers(-(2**70), 2**70), st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.none(), st.booleans(), st.lists(st.integers(-5, 5), max_size=8), st.dictionaries(st.text(max_size=4),
+                                                                                        st.integers(), max_size=2),
+    st.sampled_from(NAMES), st.dates(),
+    st.sampled_from(["auto", "10.0.0.0/8", "0.0.0.0/0", "::/0", "fe80::1", "255.255.255.255", "SR 1.1",
+                     "CR 1.1 RE 1", "SR 99.9", "T0800", "modbus", "fc6", "write", "*", "", " ", "-1", "1e999"]),
+)
+
+
+@st.composite
+def odd_plant(draw: st.DrawFn) -> dict:
+    data = copy.deepcopy(BASE)
+    for _ in range(draw(st.integers(1, 4))):
+        path = draw(st.sampled_from(PATHS))
+        parent = data
+        try:
+            for step in path[:-1]:
+                parent = parent[step]
+            if draw(st.integers(0, 4)) == 0:
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = draw(ODD)
+        except (KeyError, IndexError, TypeError):  # an earlier edit removed or replaced the way there
+            continue
+    return data
+
+
+@settings(max_examples=budget(15), deadline=None, derandomize=not CAMPAIGN, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
+@given(data=odd_plant())
+def test_odd_values_load_or_fail_cleanly(tmp_path_factory, data):
+    folder = tmp_path_factory.mktemp("odd")
+    (folder / "plant.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    outcome(folder)
