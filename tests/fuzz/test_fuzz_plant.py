@@ -106,8 +106,25 @@ ODD = st.one_of(
 )
 
 
+def _by_key(data: object, pool: dict) -> dict:
+    """Every value of the plant under its key name: `zone` -> ['cell-1', 'enterprise', ...]."""
+    if isinstance(data, dict):
+        for k, v in data.items():
+            pool.setdefault(k, []).append(v)
+            _by_key(v, pool)
+    elif isinstance(data, list):
+        for v in data:
+            _by_key(v, pool)
+    return pool
+
+
+SAME_KEY = _by_key(BASE, {})
+
+
 @st.composite
 def odd_plant(draw: st.DrawFn) -> dict:
+    """Up to four edits: a value deleted, swapped for one the same key has elsewhere (an asset moved to another
+    zone, a conduit's ends swapped: plants that load and reach the analyses), or replaced by an odd one."""
     data = copy.deepcopy(BASE)
     for _ in range(draw(st.integers(1, 4))):
         path = draw(st.sampled_from(PATHS))
@@ -115,8 +132,12 @@ def odd_plant(draw: st.DrawFn) -> dict:
         try:
             for step in path[:-1]:
                 parent = parent[step]
-            if draw(st.integers(0, 4)) == 0:
+            how = draw(st.integers(0, 5))
+            key = path[-1] if isinstance(path[-1], str) else path[-2]
+            if how == 0:
                 del parent[path[-1]]
+            elif how <= 3 and SAME_KEY.get(key):
+                parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(SAME_KEY[key])))
             else:
                 parent[path[-1]] = draw(ODD)
         except (KeyError, IndexError, TypeError):  # an earlier edit removed or replaced the way there
