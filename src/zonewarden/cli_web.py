@@ -70,7 +70,7 @@ def serve(
     if not check_seconds > 0:
         fail(f"--check-seconds {check_seconds:g}: expected a number of seconds above 0")
     if check_memory < 256:
-        fail(f"--check-memory {check_memory}: expected at least 256 (MiB); a check needs about 1,000 for a "
+        fail(f"--check-memory {check_memory}: expected at least 256 (MiB); a check needs about 800 for a "
              "plant of 20,000 assets")
     proxies = {"proxy_headers": forwarded_allow_ips is not None, "forwarded_allow_ips": forwarded_allow_ips}
     settings = Settings(data=data.resolve(), secure_cookies=secure_cookies, csaf=folder,

@@ -124,3 +124,40 @@ def test_many_people_logging_in_at_once_are_not_throttled(web_sqlite):
     for t in threads:
         t.join()
     assert codes == [303] * 25
+
+
+def test_every_answer_but_a_static_file_is_no_store(web_sqlite):
+    from .test_authorization import QUERY, routes, url
+
+    c = web_sqlite.client("owner")
+    checked = 0
+    for method, path, _action in routes(web_sqlite.app):
+        if method != "GET" or path.startswith(("/api/docs", "/docs")):
+            continue
+        r = c.get(url(path) + QUERY.get(path, ""), follow_redirects=False)
+        assert r.headers.get("cache-control") == "no-store", f"GET {path}: {r.status_code} {r.headers}"
+        checked += 1
+    assert checked >= 30
+    c.get(f"/api/plants/{SLUG}/gaps?limit=5")
+    again = c.get(f"/api/plants/{SLUG}/gaps?limit=5")
+    assert again.headers.get("x-cache") == "hit" and again.headers["cache-control"] == "no-store"
+    assert post(c, f"/plants/{SLUG}/tracking", {"finding": "x", "status": "nonsense"}).headers["cache-control"] \
+        == "no-store"
+    assert TestClient(web_sqlite.app).get("/api/me").headers["cache-control"] == "no-store"  # a 401 too
+    assert "cache-control" not in c.get("/static/app.css").headers
+
+
+def test_the_openapi_document_lists_the_errors_each_route_answers(web_sqlite):
+    c = web_sqlite.client("owner")
+    doc = c.get("/api/openapi.json").json()
+    assert len(doc["paths"]) >= 8
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            codes = set(op["responses"])
+            assert {"200", "401", "403"} <= codes, f"{method} {path}: {sorted(codes)}"
+            if "{slug}" in path:
+                assert {"404", "422"} <= codes, f"{method} {path}: {sorted(codes)}"
+                schema = op["responses"]["404"]["content"]["application/json"]["schema"]
+                assert schema["$ref"].endswith("/ErrorAnswer")
+                answer = c.get(path.replace("{slug}", "no-such-plant").replace("{zone}", "z"))
+                assert answer.status_code == 404 and set(answer.json()) == {"error"}

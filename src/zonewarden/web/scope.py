@@ -67,11 +67,13 @@ def version_message(v: Viewer, message: str | None) -> str | None:
 
 
 def diagram_input(v: Viewer, plant: Plant, assessment: Any) -> tuple[Plant, Any]:
-    """The plant and assessment the viewer's diagram is drawn from: for a supplier, only its own assets, and
-    zones and conduits without their gaps (a supplier sees no findings)."""
+    """The plant and assessment the viewer's diagram is drawn from: for a supplier, only its own assets,
+    countermeasures by id without their names (free text that may name anyone's asset, "HTTPS to the AGV
+    fleet manager"), and zones and conduits without their gaps (a supplier sees no findings)."""
     if not is_supplier(v):
         return plant, assessment
     without_gaps = dataclasses.replace(
         assessment, zones=[dataclasses.replace(z, gaps=None) for z in assessment.zones],
         conduits=[dataclasses.replace(c, gaps=None) for c in assessment.conduits])
-    return plant.model_copy(update={"assets": own_assets(v, plant)}), without_gaps
+    unnamed = {k: cm.model_copy(update={"name": None}) for k, cm in plant.countermeasures.items()}
+    return plant.model_copy(update={"assets": own_assets(v, plant), "countermeasures": unnamed}), without_gaps
