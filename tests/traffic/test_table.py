@@ -68,6 +68,74 @@ def test_bad_csv_is_one_located_error(tmp_path, text, message):
         read_csv_flows(path)
 
 
+H = "src,dst,l4,first_seen,packets,bytes"
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,inf,1,1\n", "line 2: column first_seen: 'inf' is not an ISO 8601 time"),
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,nan,1,1\n", "line 2: column first_seen: 'nan' is not"),
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,1e300,1,1\n", "line 2: column first_seen: '1e300' is not"),
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,-5,1,1\n", "line 2: column first_seen: '-5' is not"),
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,0001-01-01T00:00:00,1,1\n", "line 2: column first_seen: '0001-01-01T00:00:00'"),
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,1,99999999999999999999,1\n", "line 2: column packets: '99999999999999999999'"),
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,1,+5,1\n", "line 2: column packets: '+5' is not a non-negative integer"),
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,1,1_000,1\n", "line 2: column packets: '1_000' is not"),
+    (f"{H},sport\n10.0.0.1,10.0.0.2,tcp,1,1,1,\u0665\n", "line 2: column sport: '\u0665' is not a port"),
+    (f"{H},ops\n10.0.0.1,10.0.0.2,tcp,1,1,1,fc3=1;fc3=2\n", "line 2: column ops: 'fc3=1;fc3=2' is not"),
+    (f"{H}\nzzz,10.0.0.2,tcp,1,1,1\n", "line 2: column src: 'zzz' is not an IP address"),
+    (f"{H}\n00:11:22:33:44:55,10.0.0.2,tcp,1,1,1\n", "line 2: column src: '00:11:22:33:44:55' is not"),
+    (f"{H},src\n10.0.0.1,10.0.0.2,tcp,1,1,1,10.0.0.3\n", "line 1: the header names src twice"),
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,1,1\n", "line 2: 5 cells, the header has 6"),
+    (f"{H}\n10.0.0.1,10.0.0.2,{'x' * 70000},1,1,1\n", "line 2: column l4: longer than 65536 characters"),
+    (f"{H}\n10.0.0.1,10.0.0.2,t cp,1,1,1\n", "line 2: column l4: 't cp' is not a protocol name"),
+    (f"{H}\n10.0.0.1,10.0.0.2,tcp,1,1,1\n{'x' * (5 << 20)}\n", "line 3: a line longer than 4 MiB"),
+])
+def test_every_csv_cell_is_checked(tmp_path, text, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(FlowTableError) as caught:
+        read_csv_flows(path)
+    assert str(caught.value).startswith(f"{path}: {message}"), str(caught.value)
+
+
+def test_csv_that_is_not_utf8_or_not_csv(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(f"{H}\n10.0.0.1,10.0.0.2,tcp,1,1,1\n10.0.0.1,10.0.0.2,t\xffcp,1,1,1\n".encode("latin-1"))
+    with pytest.raises(FlowTableError, match=r"bad.csv: line 3: not UTF-8 text"):
+        read_csv_flows(path)
+    path.write_text(f'{H}\n10.0.0.1,10.0.0.2,tcp,1,1,"{"x" * 200_000}"\n')
+    with pytest.raises(FlowTableError, match=r"bad.csv: line 2: not CSV"):
+        read_csv_flows(path)
+
+
+def test_csv_of_non_ip_flows_reads_back(tmp_path):
+    """A capture's flow table holds link addresses (or none) for traffic that is not IP: CSV keeps them."""
+    path = tmp_path / "goose.csv"
+    path.write_text(f"{H},sport,dport\n01:0C:CD:01:00:01,01-0c-cd-01-00-02,goose,1,3,300,,\n"
+                    ",,link:147,1,1,60,,\n0a0b,0c0d,eth:0x88b6,1,1,60,,\n")
+    got = list(rows(read_csv_flows(path)))
+    assert [(r["src"], r["dst"], r["l4"], r["app"]) for r in got] == [
+        ("01:0c:cd:01:00:01", "01:0c:cd:01:00:02", "goose", None), (None, None, "link:147", None),
+        ("0a0b", "0c0d", "eth:0x88b6", None)]
+
+
+def test_parquet_values_are_checked(tmp_path, table):
+    arrow, _ = table
+    for column, value, message in (("dport", 70000, "column dport: 70000 is not a port 0-65535"),
+                                   ("packets", -1, "column packets: -1 is not a count"),
+                                   ("first_seen", None, "column first_seen: null is not set")):
+        bad = arrow.slice(0, 3)
+        col = bad.column(column).to_pylist()
+        col[1] = value
+        typ = pa.int64() if column != "first_seen" else bad.schema.field(column).type
+        bad = bad.set_column(bad.schema.get_field_index(column), column, pa.array(col, typ))
+        pq.write_table(bad, tmp_path / "bad.parquet")
+        with pytest.raises(FlowTableError) as caught:
+            read_parquet(tmp_path / "bad.parquet")
+        assert str(caught.value) == f"{tmp_path / 'bad.parquet'}: row 2: {message}" or \
+            str(caught.value).startswith(f"{tmp_path / 'bad.parquet'}: row 2: {message}"), str(caught.value)
+
+
 def test_foreign_parquet_is_refused_by_name(tmp_path):
     pq.write_table(pa.table({"src": ["10.0.0.1"], "packets": [1]}), tmp_path / "other.parquet")
     with pytest.raises(FlowTableError, match="not a zonewarden flow table: no column first_seen"):
