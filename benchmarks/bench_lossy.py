@@ -6,8 +6,8 @@ Both captures hold the same conversations (Modbus/TCP, S7comm and EtherNet/IP po
 handshake and true sequence numbers, interleaved). The lossy one loses --drop of the data segments
 for good (holes that never fill), carries as many extra packets (retransmissions stretched back over
 the segment before: overlaps), and swaps --swap of neighbouring segments (out of order). Both are
-read in interleaved rounds in this process; it prints min/median/max seconds, packets/s, the ratio of
-the medians, and one JSON line. With --compare REV, the reassembler of that git revision
+read in interleaved rounds in this process; it prints min/median/max CPU seconds, packets/s, the ratio
+of the medians, and one JSON line. With --compare REV, the reassembler of that git revision
 (src/zonewarden/traffic/tcp.py) is timed the same way, in the same rounds.
 
     python benchmarks/bench_lossy.py [--packets 200000] [--flows 30] [--rounds 5] [--compare HEAD~1]
@@ -168,10 +168,10 @@ def old_direction(rev: str) -> type:
 def read_once(path: Path, direction: type) -> tuple[float, FlowTable]:
     flow_module.Direction = direction  # the reassembler under test; the flow table builds one per direction
     gc.collect()
-    t = time.perf_counter()
+    t = time.process_time()  # CPU seconds: on a shared machine, what other processes take does not count
     table = FlowTable()
     table.read(path)
-    return time.perf_counter() - t, table
+    return time.process_time() - t, table
 
 
 def main() -> None:

@@ -88,9 +88,13 @@ def aimed(draw: st.DrawFn, corpus: list[tuple[bytes, list[int]]], field_offsets:
 
 
 PCAP_SEEDS = seeds(set(PCAP_MAGIC))
-FUZZ = settings(max_examples=budget(500), deadline=None, derandomize=not CAMPAIGN, database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                       HealthCheck.function_scoped_fixture])
+
+
+def fuzz(examples: int) -> settings:
+    """Hypothesis settings of a target: `examples` in the suite (about 10 s), a campaign's count outside it."""
+    return settings(max_examples=budget(examples), deadline=None, derandomize=not CAMPAIGN, database=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.function_scoped_fixture])
 
 
 def test_the_seeds_are_real_captures_of_several_protocols():
@@ -98,7 +102,7 @@ def test_the_seeds_are_real_captures_of_several_protocols():
     assert len({data[:4] for data, _ in PCAP_SEEDS}) >= 2  # both byte orders
 
 
-@FUZZ
+@fuzz(1000)
 @given(data=aimed(PCAP_SEEDS, (0, 4, 8, 12)))  # a record header: seconds, fraction, captured and original length
 def test_mutated_pcap_files_read_or_fail_cleanly(tmp_path_factory, data):
     path = tmp_path_factory.getbasetemp() / "fuzz.pcap"
@@ -161,7 +165,7 @@ def conversation(draw: st.DrawFn) -> list[tuple[float, bytes]]:
     return frames
 
 
-@FUZZ
+@fuzz(600)
 @given(frames=conversation())
 def test_conversations_of_mutated_messages_decode_cleanly(tmp_path_factory, frames):
     path = gen.pcap(tmp_path_factory.getbasetemp() / "conv.pcap", frames)

@@ -19,7 +19,7 @@ from hypothesis import given
 from zonewarden.traffic.capture import PCAPNG_MAGIC
 
 from ..traffic import pcapgen as gen
-from .test_fuzz_pcap import FUZZ, aimed, outcome, seeds
+from .test_fuzz_pcap import aimed, fuzz, outcome, seeds
 
 CORPUS = Path(__file__).parent / "corpus" / "pcapng"
 FRAME = gen.eth(gen.ipv4("10.0.0.1", "10.0.0.2", 6, gen.tcp(40000, 502, 0x18, b"\x00\x01\x00\x00\x00\x06\x01\x03"
@@ -65,7 +65,7 @@ def test_the_seeds_hold_real_and_written_pcapng(tmp_path):
         assert not table.errors and sum(f.packets for f in table.flows.values()) >= 1
 
 
-@FUZZ
+@fuzz(1200)
 @given(data=aimed(PCAPNG_SEEDS, (4, 8, 12, 16, 20, 24, 28)))  # block length, then the fields after it
 def test_mutated_pcapng_files_read_or_fail_cleanly(tmp_path_factory, data):
     path = tmp_path_factory.getbasetemp() / "fuzz.pcapng"

@@ -56,11 +56,13 @@ class Direction:
     (`side` is handed back as given, so one decoder method can serve both directions).
 
     While segments wait, `pos` is the stream offset of `next_seq` counted from when the first one
-    started waiting; `pending` maps a waiting segment's stream offset to its bytes, and `order`
-    is the heap of those offsets."""
+    started waiting; `pending` maps the stream offset of a run of waiting bytes to the run, and
+    `order` is the heap of those offsets. Segments that follow one another behind a hole (a capture
+    that lost one packet goes on in order) extend one run: `tail` is the run written last and
+    `tail_end` where it ends, so they cost a list append each, not a heap entry."""
 
     __slots__ = ("budget", "deliver", "isn", "missing", "next_seq", "order", "pending", "pending_bytes", "pos",
-                 "retransmitted", "side")
+                 "retransmitted", "side", "tail", "tail_end")
 
     def __init__(self, deliver: Callable[[Any, bool, Any], None], side: Any = None,
                  budget: Budget | None = None) -> None:
@@ -70,8 +72,9 @@ class Direction:
         self.next_seq: int | None = None
         self.isn: int | None = None  # the sequence number of the SYN
         self.pos = 0
-        self.pending: dict[int, bytes] = {}
+        self.pending: dict[int, Run] = {}
         self.order: list[int] = []
+        self.tail = self.tail_end = -1
         self.pending_bytes = 0  # what waits, SEGMENT_COST included
         self.missing = 0
         self.retransmitted = 0
@@ -131,18 +134,31 @@ class Direction:
             self.pos = 0
             self.budget.waiting[self] = None
         key = self.pos + ahead
-        old = self.pending.get(key)
-        if old is not None and len(old) >= len(payload):
-            self.retransmitted += len(payload)
-            return
-        data = bytes(payload)
-        self.pending[key] = data
-        if old is None:
-            heappush(self.order, key)
-            cost = len(data) + SEGMENT_COST
+        if self.tail <= key <= self.tail_end and self.tail in self.pending:  # within or right after the last run
+            new = key + len(payload) - self.tail_end
+            if new <= 0:
+                self.retransmitted += len(payload)
+                return
+            self.retransmitted += len(payload) - new
+            run = self.pending[self.tail]
+            run.chunks.append(bytes(payload[len(payload) - new:]))
+            self.tail_end += new
+            cost = new + SEGMENT_COST
+            run.size += new
+            run.cost += cost
         else:
-            self.retransmitted += len(old)
-            cost = len(data) - len(old)
+            old = self.pending.get(key)
+            if old is not None and old.size >= len(payload):
+                self.retransmitted += len(payload)
+                return
+            run = self.pending[key] = Run(bytes(payload))
+            self.tail, self.tail_end = key, key + len(payload)
+            if old is None:
+                heappush(self.order, key)
+                cost = run.cost
+            else:
+                self.retransmitted += old.size
+                cost = run.cost - old.cost
         self.pending_bytes += cost
         self.budget.used += cost
         while self.pending_bytes > self.budget.per_direction:
@@ -155,38 +171,51 @@ class Direction:
         self.pos += len(data)
         self.deliver(data, after_gap, self.side)
 
-    def _pop(self) -> tuple[int, bytes]:
+    def _pop(self) -> tuple[int, Run]:
         key = heappop(self.order)
-        data = self.pending.pop(key)
-        cost = len(data) + SEGMENT_COST
-        self.pending_bytes -= cost
-        self.budget.used -= cost
+        run = self.pending.pop(key)
+        self.pending_bytes -= run.cost
+        self.budget.used -= run.cost
         if not self.pending:
             self.budget.waiting.pop(self, None)
-        return key, data
+        return key, run
+
+    def _take_run(self, run: Run, behind: int, after_gap: bool) -> None:
+        """Deliver a run segment by segment (decoders find their footing again at a segment's start),
+        less its first `behind` bytes, which were delivered already."""
+        for chunk in run.chunks:
+            if behind >= len(chunk):
+                behind -= len(chunk)
+                self.retransmitted += len(chunk)
+                continue
+            self._take(chunk[behind:] if behind else chunk, after_gap)
+            behind, after_gap = 0, False
 
     def _drain(self) -> None:
-        """Deliver the waiting segments that now start at or before `pos`."""
+        """Deliver the runs that now start at or before `pos`."""
         order = self.order
         while order and order[0] <= self.pos:
-            key, data = self._pop()
-            behind = self.pos - key
-            if behind < len(data):
-                self._take(data[behind:] if behind else data, False)
-            else:
-                self.retransmitted += len(data)
+            key, run = self._pop()
+            self._take_run(run, self.pos - key, False)
 
     def _skip_hole(self) -> None:
-        """Jump over the first hole: its bytes count as missing, the segment after it is delivered."""
-        key, data = self._pop()
+        """Jump over the first hole: its bytes count as missing, the run after it is delivered."""
+        key, run = self._pop()
         gap = key - self.pos
         if gap > 0:
             self.missing += gap
             self.next_seq = (self.next_seq + gap) & MASK  # type: ignore[operator]
             self.pos = key
-            self._take(data, True)
-        elif -gap < len(data):
-            self._take(data[-gap:], False)
-        else:
-            self.retransmitted += len(data)
+        self._take_run(run, max(0, -gap), gap > 0)
         self._drain()
+
+
+class Run:
+    """Bytes waiting behind a hole, in the segments they came in; `cost` counts SEGMENT_COST per segment."""
+
+    __slots__ = ("chunks", "cost", "size")
+
+    def __init__(self, first: bytes) -> None:
+        self.chunks = [first]
+        self.size = len(first)
+        self.cost = len(first) + SEGMENT_COST
