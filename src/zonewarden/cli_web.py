@@ -53,6 +53,11 @@ def serve(
     from .web.app import Settings, create_app
     from .web.isolation import Limits
 
+    if not 0 < check_seconds <= 86400:
+        fail(f"--check-seconds {check_seconds:g}: expected a number of seconds above 0 (at most a day)")
+    if check_memory < 256:
+        fail(f"--check-memory {check_memory}: expected at least 256 (MiB); a check needs about 800 for a "
+             "plant of 20,000 assets")
     database = _open(db)
 
     with database.session() as s:
@@ -67,11 +72,6 @@ def serve(
         data.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         fail(f"--data {data}: {e.strerror or e}")
-    if not check_seconds > 0:
-        fail(f"--check-seconds {check_seconds:g}: expected a number of seconds above 0")
-    if check_memory < 256:
-        fail(f"--check-memory {check_memory}: expected at least 256 (MiB); a check needs about 800 for a "
-             "plant of 20,000 assets")
     proxies = {"proxy_headers": forwarded_allow_ips is not None, "forwarded_allow_ips": forwarded_allow_ips}
     settings = Settings(data=data.resolve(), secure_cookies=secure_cookies, csaf=folder,
                         limits=Limits(check_seconds, check_memory))

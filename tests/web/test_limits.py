@@ -212,3 +212,14 @@ def test_the_example_traffic_upload_is_judged_in_the_child(served):
     bad = c.post("/plants/fill-finish-line-3/traffic", data={"csrf_token": c.csrf},
                  files={"file": ("broken.pcap", b"\xd4\xc3\xb2\xa1" + b"\x00" * 10, "application/octet-stream")})
     assert bad.status_code == 422 and "broken.pcap" in bad.text and str(served.spool) not in bad.text
+
+
+@pytest.mark.parametrize("option", [["--check-seconds", "0"], ["--check-seconds", "nan"], ["--check-memory", "10"]])
+def test_limits_out_of_range_exit_2_with_one_line(tmp_path, option):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "zonewarden.cli", "serve", "--db", str(tmp_path / "z.db"), *option],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and option[0] in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "z.db").exists()  # refused before anything was opened
