@@ -33,14 +33,18 @@ def of_supplier(v: Viewer) -> str:
 
 
 def suppliers(request: Request, slug: str) -> frozenset[str]:
-    """The supplier role ids with a component in the plant's newest version (remembered by version hash)."""
-    from .app import analysed
+    """The supplier role ids with a component in the plant's newest version (remembered by version hash, so a
+    list of many plants does not analyse each again once the analysis has left the cache)."""
+    from .app import analysed, plant_or_404, version_or_404
 
-    _plant, version, a = analysed(request, slug)
+    with request.app.state.db.session() as s:
+        version = version_or_404(s, plant_or_404(s, slug))
+        version_hash, number = version.hash, version.number
     known: dict[str, frozenset[str]] = request.app.state.suppliers
-    held = known.get(version.hash)
+    held = known.get(version_hash)
     if held is None:
-        held = known[version.hash] = frozenset(x.supplier for x in a.plant.assets.values() if x.supplier)
+        a = analysed(request, slug, number)[2]
+        held = known[version_hash] = frozenset(x.supplier for x in a.plant.assets.values() if x.supplier)
     return held
 
 
