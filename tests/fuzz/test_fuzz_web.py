@@ -10,14 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 
-schemathesis = pytest.importorskip("schemathesis")
+from tests.web.conftest import SLUG, login, make_web
 
-from tests.web.conftest import SLUG, login, make_web  # noqa: E402
-
-from .mutate import CAMPAIGN, budget  # noqa: E402
+from .mutate import CAMPAIGN, budget
 
 CORPUS = Path(__file__).resolve().parent / "corpus" / "web"
 
