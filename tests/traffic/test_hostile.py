@@ -239,3 +239,12 @@ def test_a_datagram_past_64k_or_in_too_many_pieces_is_dropped():
     decoder.decode(101, raw_fragment(3, 3, False, whole[24:]))
     packet = decoder.decode(101, raw_fragment(3, 0, True, whole[:24]))
     assert packet is not None and bytes(packet.payload) == bytes(range(40))
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "live.pcap"
+    os.mkfifo(fifo)
+    with pytest.raises(CaptureError) as e:
+        list(frames(fifo))
+    assert e.value.path == str(fifo) and e.value.offset is None

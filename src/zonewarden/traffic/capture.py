@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import mmap
 import os
+import stat
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -178,6 +179,8 @@ def records(path: str | os.PathLike[str]) -> Iterator[Record]:
     p = Path(path)
     name = str(path)
     try:
+        if not stat.S_ISREG(os.stat(p).st_mode):  # opening a FIFO would wait for a writer; a device never ends
+            raise CaptureError(name, None, "not a regular file: a capture is read from a file")
         fh = open(p, "rb")  # noqa: SIM115 - kept open while the generator runs
     except OSError as e:
         raise CaptureError(name, None, e.strerror or str(e)) from None
