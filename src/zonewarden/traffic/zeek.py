@@ -27,7 +27,6 @@ ICSNPP modbus_detailed.log (`fc3`, `exception`), dnp3.log (`fc1`, `fc129`), ICSN
 
 from __future__ import annotations
 
-import datetime as dt
 import gzip
 import ipaddress
 import json
@@ -250,6 +249,7 @@ class TsvHeader:
     separator: str
     fields: list[str]
     nulls: list[str]  # Zeek's unset and empty markers
+    fields_line: int  # where `#fields` is
     lines: int  # header lines
     size: int  # header bytes
 
@@ -322,7 +322,7 @@ def _tsv_header(p: Path, head: bytes) -> tuple[TsvHeader, str | None]:
                                  f"{len(fields)} fields")
     nulls = [values.get("unset_field", (0, "-"))[1], values.get("empty_field", (0, "(empty)"))[1]]
     kind = values.get("path", (0, ""))[1] or None
-    return TsvHeader(separator, fields, nulls, number, pos), kind
+    return TsvHeader(separator, fields, nulls, values["fields"][0], number, pos), kind
 
 
 def _json_kind(p: Path, head: bytes) -> str:
@@ -368,7 +368,8 @@ def _conn_tsv(log: ZeekLog) -> pa.Table:
     assert header is not None
     missing = [f for f in CONN_FIELDS if f not in header.fields]
     if missing:
-        raise FlowTableError(f"{log.path}: a conn.log needs the fields {', '.join(missing)}")
+        raise FlowTableError(f"{log.path}: line {header.fields_line}: #fields lacks {', '.join(missing)} (a conn.log "
+                             "needs them)")
     used = {f: CONN[f][0].arrow for f in header.fields if f in CONN}
     read = pacsv.ReadOptions(column_names=header.fields, block_size=BLOCK)
     parse = pacsv.ParseOptions(delimiter=header.separator, quote_char=False)
@@ -635,11 +636,24 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _json_record(line: bytes) -> dict[str, Any]:
+class _Record(dict):
+    """A JSON object, and the names it gives twice (Arrow refuses those it reads)."""
+
+    twice: frozenset[str] = frozenset()
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> _Record:
+    record = _Record(pairs)
+    if len(record) < len(pairs):
+        record.twice = frozenset(k for k, _ in pairs if sum(1 for k2, _ in pairs if k2 == k) > 1)
+    return record
+
+
+def _json_record(line: bytes) -> _Record:
     """One line as a JSON object (Python's parser: it stops deep nesting with an exception, not a crash);
     ValueError saying what the line is instead."""
     try:
-        record = json.loads(line, parse_constant=_refuse_constant)
+        record = json.loads(line, parse_constant=_refuse_constant, object_pairs_hook=_pairs)
     except UnicodeDecodeError:
         raise ValueError("not UTF-8") from None
     except RecursionError:
@@ -660,14 +674,11 @@ def _json_value(name: str, value: Any, kind: Kind, ts_text: bool) -> Any:
             return value
     elif name == "ts" and ts_text:
         if isinstance(value, str):
-            try:
-                t = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
+            try:  # Arrow's own parser, as on the fast path
+                return _iso_seconds(pa.chunked_array([[value]], pa.string()))[0].as_py()
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 raise ValueError("ISO 8601 text with a zone, like the first record's") from None
-            if t.tzinfo is None:
-                raise ValueError("ISO 8601 text with a zone, like the first record's")
-            return t.timestamp()
-        raise ValueError("ISO 8601 text like the first record's")
+        raise ValueError("ISO 8601 text with a zone, like the first record's")
     elif kind.arrow == pa.int64():
         if isinstance(value, int) and not isinstance(value, bool) and -(1 << 63) <= value < 1 << 63:
             return value
@@ -689,6 +700,9 @@ def _locate_json(log: ZeekLog) -> str | None:
             record = _json_record(line)
         except ValueError as e:
             return f"line {number}: {e}"
+        twice = sorted(record.twice & CONN.keys())
+        if twice:
+            return f"line {number}: field {twice[0]} given twice"
         values: dict[str, Any] = {}
         for name, (kind, required) in CONN.items():
             try:
@@ -861,7 +875,8 @@ def _records(log: ZeekLog) -> Iterator[tuple[int, dict[str, Any]]]:
         sep = header.separator.encode()
         index = {f: i for i, f in enumerate(header.fields) if f in wanted}
         if "uid" not in index:
-            raise FlowTableError(f"{log.path}: a Zeek {log.kind}.log needs its 'uid' field to join conn.log")
+            raise FlowTableError(f"{log.path}: line {header.fields_line}: #fields lacks uid (a Zeek {log.kind}.log "
+                                 "needs it to join conn.log)")
     for number, line in _lines(log.path):
         if line is None:
             raise FlowTableError(f"{log.path}: line {number}: a line longer than {BLOCK >> 20} MiB")
