@@ -51,12 +51,14 @@ def outcome(path: Path, *others: Path) -> None:
     assert elapsed < SECONDS, f"{path.name}: {elapsed:.1f} s"
     assert len(read.errors) <= 1, read.errors
     for e in read.errors:
-        assert isinstance(e, FlowTableError | CaptureError), repr(e)
+        if isinstance(e, CaptureError):  # the mutation wrote a capture's magic number: the capture reader's turn
+            assert e.message and str(path) in str(e)
+            continue
+        assert isinstance(e, FlowTableError), repr(e)
         message = str(e)
         assert message.startswith(f"{path}: ") and "\n" not in message, message
         rest = message[len(f"{path}: "):]
-        assert re.match(r"line \d+: \S", rest) or rest.startswith(UNLOCATED) or isinstance(e, CaptureError), \
-            message
+        assert re.match(r"line \d+: \S", rest) or rest.startswith(UNLOCATED), message
 
 
 def json_form(tsv_text: bytes, iso: bool = False) -> bytes:

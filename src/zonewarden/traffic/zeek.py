@@ -636,6 +636,9 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 class _Record(dict):
     """A JSON object, and the names it gives twice (Arrow refuses those it reads)."""
 
@@ -662,6 +665,11 @@ def _json_record(line: bytes) -> _Record:
         raise ValueError(f"not JSON ({str(e)[:80]})") from None
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
+    if SURROGATE.search(line):  # a pair escaped as two \u codes is a character; half of one is not text
+        try:
+            json.dumps(record, ensure_ascii=False).encode()
+        except UnicodeEncodeError:
+            raise ValueError("a lone UTF-16 surrogate escape: not Unicode text") from None
     return record
 
 
