@@ -248,3 +248,15 @@ def test_a_fifo_is_refused_not_waited_on(tmp_path):
     with pytest.raises(CaptureError) as e:
         list(frames(fifo))
     assert e.value.path == str(fifo) and e.value.offset is None
+
+
+def test_flows_of_a_fifo_is_an_error_not_a_wait(tmp_path):
+    """Telling a file's kind opens it; a FIFO named as traffic must be refused before that open blocks."""
+    import os
+
+    from zonewarden.traffic.sources import read_traffic
+
+    fifo = tmp_path / "live.pcap"
+    os.mkfifo(fifo)
+    read = read_traffic([fifo])
+    assert len(read.errors) == 1 and "not a regular file" in str(read.errors[0])

@@ -208,3 +208,34 @@ def test_segments_in_order_behind_a_hole_wait_as_one_run():
     d.segment(2, 0x18, b"c")
     assert got == [(b"ab", False), (b"c", False)] + [(b"xyz", False)] * 1000 + [(b"!", False)]  # segment by segment
     assert not d.pending and d.pending_bytes == 0
+
+
+def test_flow_table_skips_a_hole_the_peer_acknowledged():
+    """The capture lost the client's second request, but the server's reply acknowledges past it: the third
+    request is handed to the decoder at once, not held until the end of the capture."""
+    from zonewarden.traffic.flows import FlowTable
+    from zonewarden.traffic.packet import ETH_IPV4_TCP
+
+    from .pcapgen import tcp_stream
+
+    def modbus(tid: int) -> bytes:
+        return tid.to_bytes(2, "big") + b"\x00\x00\x00\x06\x01\x03\x00\x00\x00\x01"
+
+    frames = tcp_stream("10.0.0.1", "10.0.0.2", 40000, 502, [(True, modbus(1)), (True, modbus(2)),
+                                                             (True, modbus(3)), (False, b"\x00\x03")])
+    del frames[3]  # the second request never reached the capture
+    table = FlowTable()
+
+    def add(data: bytes) -> None:
+        _, _, total, _, _, src, dst, sport, dport, seq, doff, flags = ETH_IPV4_TCP(data)
+        table.add_fields(0, len(data), "tcp", src, dst, sport, dport, flags, memoryview(data)[34 + (doff >> 4) * 4:
+                         14 + total], seq, memoryview(data), 42)
+
+    for _, frame in frames[:-1]:
+        add(frame)
+    (flow,) = table.flows.values()
+    client = flow.session.directions[0]
+    assert client.pending, "the third request waits behind the lost second one"
+    add(frames[-1][1])  # the server's segment acknowledges all three requests
+    assert not client.pending and client.missing == 12
+    assert flow.ops.get("fc3") == 2

@@ -139,9 +139,10 @@ class FlowTable:
 
     def add_fields(self, ts_ns: int, orig_len: int, l4: str, src: bytes, dst: bytes, sport: int | None,
                    dport: int | None, flags: int, payload: memoryview | bytes, seq: int,
-                   ethernet: memoryview | None = None) -> None:
+                   ethernet: memoryview | None = None, ack_at: int = 0) -> None:
         """`add` with the packet's fields as arguments: the hot path builds no Packet. `ethernet`: the frame,
-        when it is Ethernet, for the MAC addresses of a new conversation."""
+        when it is Ethernet, for the MAC addresses of a new conversation; `ack_at`: where in it the TCP
+        acknowledgement number lies, when known (a hole the peer acknowledged is skipped at once)."""
         hit = self.ends.get((l4, src, sport, dst, dport))
         if hit is None:
             hit = self._new(ts_ns, l4, src, dst, sport, dport, flags, ethernet)
@@ -165,6 +166,10 @@ class FlowTable:
                 return
             session = flow.session = Session(DECODERS[flow.app](flow.ops), l4 == "tcp")
         if session.directions:
+            if ack_at and flags & ACK:
+                other = session.directions[1 if forward else 0]
+                if other.pending:
+                    other.acknowledged(int.from_bytes(ethernet[ack_at:ack_at + 4], "big"))  # type: ignore[index]
             if payload or flags & SYN:
                 session.directions[0 if forward else 1].segment(seq, flags, payload)
         elif payload:
@@ -207,7 +212,7 @@ class FlowTable:
                         end = 14 + total if 14 + total <= len(data) else len(data)
                         if proto == 6:
                             add(ts_ns, orig_len, "tcp", src, dst, sport, dport, flags, data[34 + (doff >> 4) * 4:end],
-                                seq, data)
+                                seq, data, 42)
                             continue
                         if proto == 17:
                             add(ts_ns, orig_len, "udp", src, dst, sport, dport, 0, data[42:end], 0, data)

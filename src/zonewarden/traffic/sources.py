@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,8 +79,15 @@ def read_traffic(inputs: Iterable[Path], progress: Callable[[Path, int], None] |
     result = TrafficRead(FLOW_SCHEMA.empty_table())
     kinds: dict[str, list[Path]] = {"capture": [], "zeek": [], "csv": [], "parquet": []}
     for path in expand(inputs):
-        if not path.exists():
-            result.errors.append(FlowTableError(f"{path}: no such file or folder"))
+        try:
+            mode = path.stat().st_mode
+        except (OSError, ValueError, RuntimeError) as e:
+            why = "no such file or folder" if isinstance(e, FileNotFoundError) else f"cannot read ({e})"
+            result.errors.append(FlowTableError(f"{path}: {why}"))
+            continue
+        if not stat.S_ISREG(mode):  # opening a FIFO waits for a writer; a device never ends
+            result.errors.append(FlowTableError(f"{path}: not a regular file (a FIFO, socket or device); "
+                                                "expected a capture, Zeek log, CSV flows or parquet file"))
             continue
         kind = kind_of(path)
         if kind is None:
