@@ -4,10 +4,10 @@ web/permissions.py says; without a session, pages redirect to the login form and
 from __future__ import annotations
 
 import pytest
-from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 
 from zonewarden.store.tables import Version
+from zonewarden.web.admission import action_of, api_routes
 from zonewarden.web.permissions import ACTIONS
 from zonewarden.web.routes_auth import PUBLIC
 
@@ -37,29 +37,6 @@ FILES = {"/plants": ("p.yaml", b"zonewarden: 1\nplant: {name: Matrix plant}\n", 
          "/plants/{slug}/evidence": ("note.txt", b"signed off on paper\n", "text/plain"),
          "/plants/{slug}/traffic": ("traffic.pcap", (EXAMPLE / "traffic.pcap").read_bytes(),
                                     "application/vnd.tcpdump.pcap")}
-
-
-def action_of(route: APIRoute) -> str | None:
-    stack = list(route.dependant.dependencies)
-    while stack:
-        d = stack.pop()
-        if hasattr(d.call, "action"):
-            return d.call.action
-        stack.extend(d.dependencies)
-    return None
-
-
-def api_routes(container) -> list[APIRoute]:
-    """Every APIRoute under `container`, through included routers (FastAPI >= 0.160 wraps them)."""
-    found = []
-    for r in getattr(container, "routes", []):
-        if isinstance(r, APIRoute):
-            found.append(r)
-        elif hasattr(r, "original_router"):
-            found.extend(api_routes(r.original_router))
-        elif hasattr(r, "routes"):
-            found.extend(api_routes(r))
-    return found
 
 
 def routes(app) -> list[tuple[str, str, str | None]]:
