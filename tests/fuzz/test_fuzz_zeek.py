@@ -119,24 +119,24 @@ def companion(tmp: Path, name: str, seeds: list[tuple[str, bytes]]) -> list[Path
     return [path]
 
 
+def read_mutated(tmp: Path, logs: list, tokens: list[bytes], data: st.DataObject) -> None:
+    """One of `logs` mutated with `tokens`, read beside the other logs of its run (unchanged)."""
+    name, seed = data.draw(st.sampled_from(logs))
+    path = tmp / name
+    path.write_bytes(data.draw(mutated([seed], tokens)))
+    outcome(path, *companion(tmp, name, logs))
+
+
 @fuzz(1000)
 @given(data=st.data())
 def test_mutated_zeek_tsv_logs_read_or_fail_cleanly(tmp_path_factory, seeds, data):
-    name, seed = data.draw(st.sampled_from(seeds["tsv"]))
-    tmp = tmp_path_factory.getbasetemp()
-    path = tmp / name
-    path.write_bytes(data.draw(mutated([seed], TSV_TOKENS)))
-    outcome(path, *companion(tmp, name, seeds["tsv"]))
+    read_mutated(tmp_path_factory.getbasetemp(), seeds["tsv"], TSV_TOKENS, data)
 
 
 @fuzz(700)
 @given(data=st.data())
 def test_mutated_zeek_json_logs_read_or_fail_cleanly(tmp_path_factory, seeds, data):
-    name, seed = data.draw(st.sampled_from(seeds["json"]))
-    tmp = tmp_path_factory.getbasetemp()
-    path = tmp / name
-    path.write_bytes(data.draw(mutated([seed], JSON_TOKENS)))
-    outcome(path, *companion(tmp, name, seeds["json"]))
+    read_mutated(tmp_path_factory.getbasetemp(), seeds["json"], JSON_TOKENS, data)
 
 
 @pytest.mark.parametrize("case", sorted([*(CORPUS / "zeek_tsv").glob("*"), *(CORPUS / "zeek_json").glob("*")]),
