@@ -1,12 +1,14 @@
-"""SL-A of zones and conduits (design §4), with the reason behind every requirement's state.
+"""SL-A of zones and conduits (design §4), with the true reason behind every requirement's state.
 
-A 3-3 requirement is satisfied in a zone when an implemented countermeasure at the zone or on one
-of its conduits meets it; or when every counted asset meets it (it lists the requirement, or its
-SL-C for the FR reaches the requirement's level and 4-2 defines that requirement for its
-component type); or when each asset that falls short is covered by a valid compensation. SL-A per
-FR is the highest level whose requirements, at or below it, are all satisfied. A conduit is judged
-on its own countermeasures and on CONDUIT_SRS.
-Worked example: docs/assessment.md.
+A 3-3 requirement R that applies to a zone is satisfied there when a countermeasure at the zone
+meets it; or, for a boundary requirement, a countermeasure on every conduit of the zone meets it;
+or every counted asset meets it (it lists R or its 4-2 counterpart, or its SL-C on R's FR reaches
+the 4-2 level of R's counterpart for its component type), each asset short of it covered by a valid
+compensation. R with no counterpart for an asset's type is system level there: no asset can meet
+it. Conduit countermeasures never satisfy a zone's other requirements. An unmet requirement is in
+one of three states: assets short, system level, partly bounded. A conduit is judged on its own
+countermeasures and CONDUIT_SRS, capped by its zones where it holds part of an FR.
+Worked example and clauses: docs/assessment.md.
 """
 
 from __future__ import annotations
@@ -17,12 +19,27 @@ from dataclasses import dataclass, field
 
 from ..model.plant import Plant
 from ..model.sl import FRS, SLVector
-from ..standard.catalog import Catalog, Requirement, component_content, system_counterparts
+from ..standard.catalog import Catalog, Requirement, counterpart_levels, system_counterparts
+from .applicability import NotApplicable
 from .capability import AssetCapability
 
 # Requirements about what crosses a boundary: the ones a conduit's own countermeasures can satisfy
 # (our choice; 62443-3-3 rates conduits per FR without listing their requirements separately).
 CONDUIT_SRS = ("1.2", "1.13", "3.1", "3.8", "4.1", "4.3", "5.1", "5.2", "5.3", "6.2", "7.1", "7.6", "7.7")
+# Boundary requirements (design §4): met for a zone by countermeasures on every one of its conduits.
+# Base SRs stand for their REs; SR 4.1 counts only through its two REs about untrusted networks and zone
+# boundaries (its base is about information held in the zone).
+BOUNDARY_SRS = ("1.13", "5.1", "5.2", "5.3")
+BOUNDARY_RES = ("4.1 RE 1", "4.1 RE 2")
+# System-level requirements the asset owner answers for (a use rule, the plant's facility), not the integrator.
+POLICY_REQUIREMENTS = ("SR 2.3", "SR 7.5")
+
+ASSETS_SHORT, SYSTEM_LEVEL, PARTLY_BOUNDED = "assets_short", "system_level", "partly_bounded"
+
+
+def is_boundary(rid: str) -> bool:
+    number = rid[3:]
+    return number.split(" RE ")[0] in BOUNDARY_SRS or number in BOUNDARY_RES
 
 
 @dataclass(frozen=True)
@@ -33,31 +50,56 @@ class RequirementState:
     fr: str
     level: int
     satisfied: bool
-    by: str  # countermeasure | assets | compensation | "" (not satisfied)
+    by: str  # countermeasure | conduits | assets | compensation | not_applicable | "" (not satisfied)
     countermeasures: tuple[str, ...] = ()
-    short: tuple[str, ...] = ()  # assets that fall short by themselves
+    short: tuple[str, ...] = ()  # assets that fall short by themselves (their type has the counterpart)
     compensated: tuple[str, ...] = ()  # of those, covered by a valid compensation
     pending: tuple[str, ...] = ()  # of those, named by a compensation that only lacks an asset owner's approval
     awaiting: tuple[str, ...] = ()  # of those, named by an approved compensation whose countermeasure is not in place
     uncovered: tuple[str, ...] = ()  # short, and covered by nothing
     scope: str = "zone"
+    state: str = ""  # when not satisfied: assets_short | system_level | partly_bounded
+    system_types: tuple[str, ...] = ()  # component types in the zone with no 4-2 counterpart of the requirement
+    bounded: tuple[str, ...] = ()  # conduits of the zone whose countermeasures meet the boundary requirement
+    unbounded: tuple[str, ...] = ()  # conduits of the zone that lack it
+    asked: tuple[tuple[str, int], ...] = ()  # (component type, 4-2 level) asked of the short assets
+    refused: tuple[tuple[str, str], ...] = ()  # (asset, why its compensation does not count)
+    na: NotApplicable | None = None
+
+    @property
+    def applicable(self) -> bool:
+        return self.na is None
 
     def why(self) -> str:
+        if self.na is not None:
+            return self.na.why()
         if self.by == "countermeasure":
             return "met by " + ", ".join(self.countermeasures)
+        if self.by == "conduits":
+            return f"met on every conduit of the zone ({', '.join(self.bounded)}) by {', '.join(self.countermeasures)}"
         if self.by == "assets":
             return "every asset meets it"
         if self.by == "compensation":
             return "assets short, compensated: " + ", ".join(self.compensated)
-        if not self.short and not self.uncovered:
+        if self.state == PARTLY_BOUNDED:
+            return (f"partly bounded: met on {', '.join(self.bounded)} but not on {', '.join(self.unbounded)}; "
+                    f"a boundary requirement must hold on every conduit of the zone")
+        if self.state == SYSTEM_LEVEL:
             if self.scope == "conduit":
                 return "no countermeasure on the conduit meets it"
+            if self.system_types:
+                return (f"system level: 4-2 has no counterpart for {', '.join(self.system_types)}, so no asset can "
+                        f"meet it; a countermeasure at the zone or an N/A decision must")
             return "no countermeasure meets it and the zone holds no counted asset"
-        parts = [f"falls short: {', '.join(self.uncovered)}"] if self.uncovered else []
+        asked = "; ".join(f"4-2 asks SL-C {self.fr} {lv} of {t}" for t, lv in self.asked)
+        parts = [f"falls short: {', '.join(self.uncovered)}" + (f" ({asked})" if asked else "")] \
+            if self.uncovered else []
         if self.pending:
             parts.append(f"compensation awaits approval: {', '.join(self.pending)}")
         if self.awaiting:
             parts.append(f"compensation awaits its countermeasure: {', '.join(self.awaiting)}")
+        for aid, reason in self.refused:
+            parts.append(f"compensation of {aid} refused: {reason}")
         return "; ".join(parts)
 
 
@@ -70,33 +112,38 @@ class Coverage:
     valid_comp: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (asset, 3-3 id) -> indexes
     pending_comp: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # only an approval missing
     awaiting_comp: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # only a countermeasure missing
+    refused_comp: dict[tuple[str, str], str] = field(default_factory=dict)  # (asset, 3-3 id) -> why not
+    zone_conduits: dict[str, list[str]] = field(default_factory=dict)  # zone -> its conduits, in plant order
 
 
 def coverage(plant: Plant, catalog: Catalog, valid: Iterable[int], pending: Iterable[int] = (),
-             awaiting: Iterable[int] = ()) -> Coverage:
+             awaiting: Iterable[int] = (), refused: Mapping[int, str] | None = None) -> Coverage:
     """Index implemented countermeasures and compensations: `valid` count, `pending` lack only an approval,
-    `awaiting` lack only an implemented countermeasure."""
+    `awaiting` lack only an implemented countermeasure, `refused` maps the others to why they do not count."""
     cov = Coverage()
     for mid, m in plant.countermeasures.items():
         if m.status != "implemented":
             continue
         ids = {sr for r in m.meets for sr in system_counterparts(r, catalog)}
         if m.at.zone:
-            targets = [cov.zone_cms.setdefault(m.at.zone, {})]
+            table = cov.zone_cms.setdefault(m.at.zone, {})
         elif m.at.conduit and m.at.conduit in plant.conduits:
-            targets = [cov.conduit_cms.setdefault(m.at.conduit, {})]
-            targets += [cov.zone_cms.setdefault(z, {}) for z in set(plant.conduits[m.at.conduit].zones)]
+            table = cov.conduit_cms.setdefault(m.at.conduit, {})
         else:
             continue
-        for t in targets:
-            for sr in ids:
-                t.setdefault(sr, []).append(mid)
+        for sr in ids:
+            table.setdefault(sr, []).append(mid)
+    for cid, c in plant.conduits.items():
+        for z in dict.fromkeys(c.zones):
+            cov.zone_conduits.setdefault(z, []).append(cid)
     tables = [(set(valid), cov.valid_comp), (set(pending), cov.pending_comp), (set(awaiting), cov.awaiting_comp)]
     for i, comp in enumerate(plant.compensations):
         for sr in system_counterparts(comp.requirement, catalog):
             for members, table in tables:
                 if i in members:
                     table.setdefault((comp.asset, sr), []).append(i)
+            if refused and i in refused:
+                cov.refused_comp.setdefault((comp.asset, sr), refused[i])
     return cov
 
 
@@ -105,6 +152,7 @@ class Members:
 
     def __init__(self, assets: list[AssetCapability]) -> None:
         self.count = len(assets)
+        self.legacy: set[str] = set()
         self.groups: dict[str, list[tuple[list[int], list[tuple[int, str, frozenset[str]]]]]] = {}
         by_type: dict[str, list[tuple[int, AssetCapability]]] = {}
         for n, a in enumerate(assets):
@@ -116,51 +164,87 @@ class Members:
                 per_fr.append(([r[0] for r in rows], [(r[1], r[2], r[3]) for r in rows]))
             self.groups[t] = per_fr
 
-    def short(self, fr_index: int, level: int, number: str, content: frozenset[str]) -> list[str]:
-        """Assets that do not list the requirement and whose SL-C cannot stand for it: below `level` on the FR,
-        or of a component type for which 4-2 defines no counterpart (`content`)."""
-        out = []
+    def short(self, fr_index: int, number: str, levels: Mapping[str, int]
+              ) -> tuple[list[str], list[str], list[tuple[str, int]]]:
+        """Assets that do not list the requirement and whose SL-C is below the 4-2 level of its counterpart for
+        their type (`levels`); the component types present with no counterpart (every asset of such a type that
+        does not list the requirement is system level); and the (type, level) asked of the short ones."""
+        out, system, asked = [], [], []
         for t, per_fr in self.groups.items():
-            levels, rows = per_fr[fr_index]
-            cut = bisect_left(levels, level) if t in content else len(rows)
-            out.extend((n, aid) for n, aid, claims in rows[:cut] if not claims or number not in claims)
-        return [aid for _, aid in sorted(out)]  # in plant order
+            values, rows = per_fr[fr_index]
+            if t not in levels:
+                if any(not claims or number not in claims for _, _, claims in rows):
+                    system.append(t)
+                continue
+            cut = bisect_left(values, levels[t])
+            below = [(n, aid) for n, aid, claims in rows[:cut] if not claims or number not in claims]
+            if below:
+                out.extend(below)
+                asked.append((t, levels[t]))
+        return [aid for _, aid in sorted(out)], system, asked  # assets in plant order
 
 
 def requirement_state(req: Requirement, cms: Mapping[str, list[str]], members: Members, cov: Coverage,
-                      catalog: Catalog, scope: str = "zone") -> RequirementState:
+                      catalog: Catalog, scope: str = "zone", na: Mapping[str, NotApplicable] | None = None,
+                      conduits: list[str] | None = None) -> RequirementState:
+    """The state of one requirement in one zone (`conduits`: the zone's) or conduit (`scope` conduit)."""
     fr, level = req.fr or "", req.level or 0
     base = dict(requirement=req.id, fr=fr, level=level, scope=scope)
+    if na and req.id in na:
+        return RequirementState(**base, satisfied=False, by="not_applicable", na=na[req.id])
     if req.id in cms:
         return RequirementState(**base, satisfied=True, by="countermeasure", countermeasures=tuple(sorted(cms[req.id])))
-    short = members.short(FRS.index(fr), level, req.id[3:], component_content(req.id, catalog))
-    assets = members.count
-    if assets and not short:
+    if scope == "conduit":
+        return RequirementState(**base, satisfied=False, by="", state=SYSTEM_LEVEL)
+    bounded: list[str] = []
+    unbounded: list[str] = []
+    if conduits and is_boundary(req.id):
+        for cid in conduits:
+            (bounded if req.id in cov.conduit_cms.get(cid, {}) else unbounded).append(cid)
+        if not unbounded:
+            ids = sorted({m for cid in bounded for m in cov.conduit_cms[cid][req.id]})
+            return RequirementState(**base, satisfied=True, by="conduits", countermeasures=tuple(ids),
+                                    bounded=tuple(bounded))
+    short, system, asked = members.short(FRS.index(fr), req.id[3:], counterpart_levels(catalog).get(req.id, {}))
+    if members.count and not short and not system:
         return RequirementState(**base, satisfied=True, by="assets")
     compensated = [a for a in short if (a, req.id) in cov.valid_comp]
     pending = [a for a in short if a not in compensated and (a, req.id) in cov.pending_comp]
     awaiting = [a for a in short if a not in compensated and (a, req.id) in cov.awaiting_comp]
+    refused = [(a, cov.refused_comp[(a, req.id)]) for a in short if a not in compensated and a not in pending
+               and a not in awaiting and (a, req.id) in cov.refused_comp]
     uncovered = [a for a in short if a not in compensated]
-    ok = bool(assets) and not uncovered
-    return RequirementState(**base, satisfied=ok, by="compensation" if ok else "", short=tuple(short),
-                            compensated=tuple(compensated), pending=tuple(pending), awaiting=tuple(awaiting),
-                            uncovered=tuple(uncovered))
+    ok = bool(members.count) and not uncovered and not system
+    if ok:
+        return RequirementState(**base, satisfied=True, by="compensation", short=tuple(short),
+                                compensated=tuple(compensated))
+    if bounded:
+        state = PARTLY_BOUNDED
+    elif system or not members.count:
+        state = SYSTEM_LEVEL
+    else:
+        state = ASSETS_SHORT
+    keep = state == ASSETS_SHORT
+    return RequirementState(**base, satisfied=False, by="", short=tuple(short) if keep else (),
+                            compensated=tuple(compensated) if keep else (), pending=tuple(pending) if keep else (),
+                            awaiting=tuple(awaiting) if keep else (), uncovered=tuple(uncovered) if keep else (),
+                            state=state, system_types=tuple(system), bounded=tuple(bounded),
+                            unbounded=tuple(unbounded), asked=tuple(asked) if keep else (),
+                            refused=tuple(refused) if keep else ())
 
 
 def achieved(states: Mapping[str, RequirementState], fallback: SLVector | None = None) -> SLVector:
     """Per FR, the highest level L whose requirements at or below L are all satisfied.
 
-    `fallback` gives the level of an FR with no requirement in `states` (a conduit's FRs that no
-    boundary requirement belongs to take the weaker of its zones' SL-A).
+    `fallback` caps every FR (a conduit holds only part of each FR's requirements: it is no stronger
+    than the weaker of its zones). Requirements not applicable leave SL-A alone.
     """
     out = []
     for fr in FRS:
-        judged = [s for s in states.values() if s.fr == fr]
+        judged = [s for s in states.values() if s.fr == fr and s.na is None]
         failing = [s.level for s in judged if not s.satisfied]
-        if not judged and fallback is not None:
-            out.append(fallback[fr])
-        else:
-            out.append(min(4, min(failing) - 1) if failing else 4)
+        level = min(4, min(failing) - 1) if failing else 4
+        out.append(level if fallback is None else min(level, fallback[fr]))
     return SLVector(out)
 
 

@@ -1,8 +1,9 @@
 """`zonewarden assess`: risk to SL-T, capability SL-C, achieved SL-A, gaps and findings, in one object.
 
-The steps of design §4 in order: judge compensations; SL-C of every asset; which 3-3 requirement
-is satisfied where, and SL-A; SL-T (declared, or derived from risk); gaps; residual risk; the
-tracking file's statuses on every finding. Every face renders this one `Assessment`.
+The steps of design §4 in order: scope (external zones get no SL-T, SL-A or gaps); judge
+compensations; SL-C of every asset; applicability; which 3-3 requirement is satisfied where, and
+SL-A; SL-T (declared, or derived from risk); gaps; residual risk; the tracking file's statuses on
+every finding. Every face renders this one `Assessment`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model.plant import Plant
-from ..model.sl import SLVector
+from ..model.sl import FRS, SLVector
 from ..model.source import paused_gc
 from ..model.tracking import CLOSED, Tracking
 from ..standard.attack import Attack, load_attack
@@ -26,7 +27,8 @@ from .achieved import (
     requirement_state,
     system_requirements,
 )
-from .capability import AssetCapability, capabilities
+from .applicability import NotApplicable, applicability
+from .capability import AssetCapability, capabilities, capability_findings
 from .findings import Finding, severity_rank
 from .gaps import RULES, Gap, find_gaps, judge_compensations, unneeded_compensations
 from .risk import ScenarioRisk, assess_scenarios, derived_targets
@@ -47,6 +49,7 @@ class ZoneResult:
     states: dict[str, RequirementState]
     gaps: list[Gap] = field(default_factory=list)
     scenarios: list[ScenarioRisk] = field(default_factory=list)
+    not_applicable: dict[str, NotApplicable] = field(default_factory=dict)
 
     def risk_dict(self, tolerable: int | None) -> dict[str, Any]:
         return {
@@ -68,6 +71,7 @@ class ConduitResult:
     countermeasures: list[str]
     states: dict[str, RequirementState]
     gaps: list[Gap] = field(default_factory=list)
+    not_applicable: dict[str, NotApplicable] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,6 +84,7 @@ class Assessment:
     tracking: TrackingResult
     tolerable: int | None
     source: Plant | None = None
+    external: list[str] = field(default_factory=list)  # zones outside the system under consideration
 
     def located_findings(self) -> list[Finding]:
         """The findings with their file positions; computed on first use (it may re-read the plant's YAML)."""
@@ -118,23 +123,31 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
             attack: Attack, as_of: dt.date) -> Assessment:
     findings: list[Finding] = []
 
-    valid, approval_only, implementation_only, refused = judge_compensations(plant, catalog, as_of)
+    why_not: dict[int, str] = {}
+    valid, approval_only, implementation_only, refused = judge_compensations(plant, catalog, as_of, why_not)
     findings += refused
     caps = capabilities(plant, catalog)
+    findings += capability_findings(caps)
     findings += unneeded_compensations(plant, catalog, caps, valid)
-    cov = coverage(plant, catalog, valid, approval_only, implementation_only)
+    cov = coverage(plant, catalog, valid, approval_only, implementation_only, why_not)
+    app = applicability(plant, catalog)
+    suc = [zid for zid, z in plant.zones.items() if not z.external]
+    external = [zid for zid, z in plant.zones.items() if z.external]
+    findings += [f for f in app.findings if f.path[:2] not in {("zones", z) for z in external}]
 
     reqs = system_requirements(catalog)
-    members: dict[str, list[AssetCapability]] = {z: [] for z in plant.zones}
+    members: dict[str, list[AssetCapability]] = {z: [] for z in suc}
     for aid, a in plant.assets.items():
         if caps[aid].counted and a.zone in members:
             members[a.zone].append(caps[aid])
     indexed = {z: Members(m) for z, m in members.items()}
-    states = {z: {r.id: requirement_state(r, cov.zone_cms.get(z, {}), indexed[z], cov, catalog) for r in reqs}
-              for z in plant.zones}
-    sla = {z: achieved(states[z]) for z in plant.zones}
+    states = {z: {r.id: requirement_state(r, cov.zone_cms.get(z, {}), indexed[z], cov, catalog,
+                                          na=app.zones.get(z), conduits=cov.zone_conduits.get(z, []))
+                  for r in reqs}
+              for z in suc}
+    sla = {z: achieved(states[z]) for z in suc}
 
-    derived = derived_targets(plant, attack)
+    derived = {z: v for z, v in derived_targets(plant, attack).items() if z in sla}
     scenarios = assess_scenarios(plant, attack, lambda z, r: states.get(z, {}).get(r) is not None
                                  and states[z][r].satisfied, sla)
     technique_reqs: dict[str, dict[str, list[str]]] = {}
@@ -149,7 +162,8 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
 
     baseline = plant.risk.baseline if plant.risk else SLVector.uniform(1)
     zones = []
-    for zid, z in plant.zones.items():
+    for zid in suc:
+        z = plant.zones[zid]
         if z.sl_target is None or z.sl_target == "auto":
             target, source = (derived[zid], "derived") if zid in derived else (baseline, "baseline")
         else:
@@ -163,25 +177,33 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
         zone_caps = members[zid]
         zr = ZoneResult(zid, z.name, z.level, target, source, derived.get(zid),
                         SLVector.combine_min(c.sl for c in zone_caps), sla[zid], [c.asset for c in zone_caps],
-                        states[zid], scenarios=[s for s in scenarios if s.zone == zid])
+                        states[zid], scenarios=[s for s in scenarios if s.zone == zid],
+                        not_applicable=app.zones.get(zid, {}))
         zr.gaps = find_gaps("zone", zid, target, states[zid], plant, catalog, caps, technique_reqs.get(zid, {}))
         zones.append(zr)
 
     creqs = conduit_requirements(catalog)
+    partial = _partial_frs(catalog)
     no_assets = Members([])
     zone_target = {z.id: z.sl_target for z in zones}
     conduits = []
     for cid, c in plant.conduits.items():
-        cstates = {r.id: requirement_state(r, cov.conduit_cms.get(cid, {}), no_assets, cov, catalog, "conduit")
+        inside = [z for z in dict.fromkeys(c.zones) if z in sla]
+        if not inside:
+            continue  # between zones outside the system under consideration
+        na = app.conduits.get(cid, {})
+        cstates = {r.id: requirement_state(r, cov.conduit_cms.get(cid, {}), no_assets, cov, catalog, "conduit", na)
                    for r in creqs}
         if c.sl_target is not None:
             ctarget, csource = c.sl_target, "declared"
         else:
-            ctarget = SLVector.combine_max(zone_target[z] for z in c.zones if z in zone_target) or baseline
+            ctarget = SLVector.combine_max(zone_target[z] for z in inside) or baseline
             csource = "zones"
         cms = sorted({m for ids in cov.conduit_cms.get(cid, {}).values() for m in ids})
-        weaker = SLVector.combine_min(sla[z] for z in c.zones if z in sla)
-        cr = ConduitResult(cid, c.name, list(c.zones), ctarget, csource, achieved(cstates, weaker), cms, cstates)
+        weaker = SLVector.combine_min(sla[z] for z in inside) or SLVector.uniform(0)
+        cap = SLVector([weaker[fr] if fr in partial else 4 for fr in FRS])
+        cr = ConduitResult(cid, c.name, list(c.zones), ctarget, csource, achieved(cstates, cap), cms, cstates,
+                           not_applicable=na)
         cr.gaps = find_gaps("conduit", cid, ctarget, cstates, plant, catalog, caps, {})
         conduits.append(cr)
 
@@ -201,7 +223,14 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
         g.status = tr.status(g.id)
         g.tracking = tr.details(g.id)
     return Assessment(plant.plant.name, zones, conduits, caps, findings, tr,
-                      plant.risk.tolerable if plant.risk else None, plant)
+                      plant.risk.tolerable if plant.risk else None, plant, external)
+
+
+def _partial_frs(catalog: Catalog) -> set[str]:
+    """FRs of which a conduit holds only part of the requirements (CONDUIT_SRS): there it is capped by its zones."""
+    every = {fr: {r.id for r in system_requirements(catalog) if r.fr == fr} for fr in FRS}
+    held = {r.id for r in conduit_requirements(catalog)}
+    return {fr for fr, ids in every.items() if not ids <= held}
 
 
 def _data_path(plant: Plant, path: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -1,4 +1,8 @@
-"""SL-C of each asset (design §4): the declared vector, else its certificate, else its `meets:` list.
+"""SL-C of each asset (design §4): certificate over declared vector over `meets:` list.
+
+A certificate caps what is declared (per FR, the lower of the two), and a declared vector above the
+certificate is a finding; a certificate issued for another firmware than the asset runs no longer
+counts (the change re-opens the evidence) and is a finding too.
 
 From a `meets:` list, per FR the highest level whose every 4-2 requirement for the asset's
 component type is met. Ids match through their counterparts (catalog.COMPONENT_TO_SYSTEM), so
@@ -16,6 +20,7 @@ from functools import lru_cache
 from ..model.plant import Asset, Plant
 from ..model.sl import FRS, SLVector
 from ..standard.catalog import Catalog, component_numbers, split_id, system_numbers
+from .findings import Finding, Rule
 
 COUNTED_LIFECYCLE = ("commissioning", "operating", "maintenance", "decommissioning")
 CERT_SL = re.compile(r"(?<![A-Za-z])SL\s*-?\s*([0-4])(?!\d)", re.IGNORECASE)
@@ -30,6 +35,9 @@ class AssetCapability:
     claims_42: frozenset[str]  # 4-2 numbers the asset meets by itself or by a countermeasure placed on it
     claims_33: frozenset[str]  # the 3-3 numbers those claims stand for
     counted: bool  # counts towards its zone's SL-A (lifecycle between commissioning and decommissioning)
+    declared: SLVector | None = None
+    certified: SLVector | None = None  # the certificate's level, when it counts
+    reopened: str | None = None  # why a certificate no longer counts (firmware changed)
 
 
 @lru_cache(maxsize=4096)  # many assets share one datasheet: compute each distinct claim once
@@ -54,16 +62,28 @@ def asset_capability(aid: str, asset: Asset, catalog: Catalog, extra_meets: tupl
     claims_33 = frozenset(n for r in listed for n in system_numbers(r, catalog))
     counted = asset.lifecycle in COUNTED_LIFECYCLE
 
-    def made(sl: SLVector, source: str) -> AssetCapability:
-        return AssetCapability(aid, asset.type, sl, source, claims_42, claims_33, counted)
+    def made(sl: SLVector, source: str, certified: SLVector | None = None, reopened: str | None = None
+             ) -> AssetCapability:
+        return AssetCapability(aid, asset.type, sl, source, claims_42, claims_33, counted,
+                               cap.sl if cap is not None else None, certified, reopened)
 
-    if cap is not None and cap.sl is not None:
-        return made(cap.sl, "declared")
+    cert = None
+    reopened = None
     if cap is not None and cap.certificate and (m := CERT_SL.search(cap.certificate)):
-        return made(SLVector.uniform(int(m.group(1))), "certificate")
+        if cap.certificate_firmware is not None and asset.firmware is not None \
+                and cap.certificate_firmware.strip() != asset.firmware.strip():
+            reopened = (f"certificate {cap.certificate!r} covers firmware {cap.certificate_firmware}, the asset runs "
+                        f"{asset.firmware}")
+        else:
+            cert = SLVector.uniform(int(m.group(1)))
+    if cert is not None:
+        sl = cert.min(cap.sl) if cap is not None and cap.sl is not None else cert
+        return made(sl, "certificate", cert)
+    if cap is not None and cap.sl is not None:
+        return made(cap.sl, "declared", None, reopened)
     if listed:
-        return made(_from_meets(claims_42, asset.type, catalog), "meets")
-    return made(SLVector.uniform(0), "none")
+        return made(_from_meets(claims_42, asset.type, catalog), "meets", None, reopened)
+    return made(SLVector.uniform(0), "none", None, reopened)
 
 
 def capabilities(plant: Plant, catalog: Catalog) -> dict[str, AssetCapability]:
@@ -73,3 +93,31 @@ def capabilities(plant: Plant, catalog: Catalog) -> dict[str, AssetCapability]:
         if m.at.asset and m.status == "implemented":
             on_asset.setdefault(m.at.asset, []).extend(m.meets)
     return {aid: asset_capability(aid, a, catalog, tuple(on_asset.get(aid, ()))) for aid, a in plant.assets.items()}
+
+
+RULES = {r.id: r for r in (
+    Rule("capability-above-certificate", "medium", "Declared SL-C above the certificate",
+         "The asset declares a higher SL-C, on some FR, than its certificate states; the certificate counts.",
+         "CR 3.3"),
+    Rule("certificate-reopened", "medium", "Certificate for another firmware",
+         "The certificate was issued for another firmware than the asset runs; it no longer counts until the "
+         "evidence is renewed.", "CR 3.10"),
+)}
+
+
+def capability_findings(caps: dict[str, AssetCapability]) -> list[Finding]:
+    """A finding for each declared vector above its certificate and each certificate a firmware change re-opened."""
+    out = []
+    for aid, c in caps.items():
+        if c.certified is not None and c.declared is not None and not c.certified.meets(c.declared):
+            r = RULES["capability-above-certificate"]
+            out.append(Finding(f"capability:{aid}:certificate", r.id, r.severity,
+                               f"asset {aid!r} declares SL-C {c.declared} above its certificate's {c.certified} on "
+                               f"{', '.join(c.certified.shortfall(c.declared))}; counted at {c.sl}", None,
+                               ("assets", aid, "capability", "sl"), r.requirement))
+        if c.reopened is not None:
+            r = RULES["certificate-reopened"]
+            out.append(Finding(f"capability:{aid}:firmware", r.id, r.severity,
+                               f"asset {aid!r}: {c.reopened}; the certificate does not count (counted at {c.sl}, "
+                               f"{c.source})", None, ("assets", aid, "capability", "certificate"), r.requirement))
+    return out

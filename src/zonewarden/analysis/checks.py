@@ -20,7 +20,8 @@ from ..model.plant import FlowRule, Plant
 from ..model.source import SourceMap
 from ..standard.attack import load_attack
 from ..standard.catalog import Catalog, load_catalog, system_counterparts
-from .capability import CERT_SL
+from .applicability import WIRELESS_FUNCTIONS, WIRELESS_ZONE_KINDS, contradiction
+from .capability import CERT_SL, COUNTED_LIFECYCLE
 from .findings import Finding, Rule, finding_id
 from .lifecycle import RETIRING, missing_steps, rules_by_endpoint
 from .risk import thresholds
@@ -95,6 +96,33 @@ _R = [
          "A conduit from an untrusted zone with no countermeasure on it.", "SR 5.2"),
     Rule("legacy-uncompensated", "warning", "Legacy asset without compensation",
          "A legacy asset with no approved compensating countermeasure.", "SR 5.2"),
+    # -- scope and applicability (design §3, §4)
+    Rule("external-zone-target", "warning", "SL-T on a zone outside the system under consideration",
+         "An external zone (scope: external, the default for trust: untrusted) gets no SL-T, SL-A or gaps; its "
+         "sl_target is ignored. Set `scope: suc` if the zone is yours to secure.", "ZCR 1.1"),
+    Rule("not-applicable-unapproved", "warning", "N/A decision not approved",
+         "A requirement declared not applicable counts only once an asset owner approved it.", "ZCR 5.12"),
+    Rule("not-applicable-contradicted", "warning", "N/A decision the model contradicts",
+         "A requirement declared not applicable although the model shows it arises (wireless equipment in the "
+         "zone; a conduit to an external or remote-access zone); the decision does not count.", "ZCR 5.12"),
+    Rule("not-applicable-not-3-3", "error", "N/A decision on a requirement that is not a 62443-3-3 one",
+         "Applicability decisions name 62443-3-3 requirements (SR x.y, SR x.y RE n).", "ZCR 5.12"),
+    # -- partitioning (62443-3-2 ZCR 3)
+    Rule("zone-mixes-business", "warning", "Business assets in a control zone",
+         "Business and enterprise assets (MES, ERP, file servers) share a zone with "
+         "control assets; 62443-3-2 keeps them apart.", "ZCR 3.2"),
+    Rule("zone-mixes-safety", "warning", "Safety assets beside non-safety ones",
+         "A zone holds both safety-related assets (a safety controller) and basic control or business assets; "
+         "62443-3-2 puts safety assets in zones of their own.", "ZCR 3.3"),
+    Rule("zone-mixes-temporary", "warning", "Temporarily connected device in a zone of permanent ones",
+         "A device connected only for a task shares a zone with permanently connected assets; 62443-3-2 puts "
+         "temporarily connected devices in zones of their own.", "ZCR 3.4"),
+    Rule("zone-mixes-wireless", "warning", "Wireless beside wired control",
+         "Wireless equipment shares a zone with wired control assets; 62443-3-2 puts wireless in zones of "
+         "their own.", "ZCR 3.5"),
+    Rule("zone-mixes-criticality", "warning", "Assets of very different criticality in one zone",
+         "A zone holds both low- and high-criticality assets: either the low ones carry the high ones' SL-T, or "
+         "the high ones are under-protected.", "ZCR 3.1"),
     # -- lifecycle
     Rule("decommission-incomplete", "warning", "Decommissioning not complete",
          "A decommissioning or decommissioned asset lacks a step of its `decommission` checklist (credentials, "
@@ -231,6 +259,10 @@ def _references(c: _Ctx) -> Iterator[Finding]:
         for j, mid in enumerate(comp.by):
             yield from ref("countermeasure", p.countermeasures, mid, "compensations", i, "by", j)
         yield from ref("role", p.roles, comp.approved_by, "compensations", i, "approved_by")
+    for table, items in (("zones", p.zones), ("conduits", p.conduits)):
+        for oid, item in items.items():
+            for i, d in enumerate(item.applicability):
+                yield from ref("role", p.roles, d.approved_by, table, oid, "applicability", i, "approved_by")
     if p.risk:
         for i, s in enumerate(p.risk.scenarios):
             yield from ref("zone", p.zones, s.zone, "risk", "scenarios", i, "zone")
@@ -483,7 +515,88 @@ def _lifecycle(c: _Ctx) -> Iterator[Finding]:
                        + "; ".join(map(str, missing)), ("assets", aid), c.sources, location=where)
 
 
+# Functions by role in partitioning (62443-3-2 ZCR 3.2-3.5); vocabulary words, extended by issue 23's aliases.
+BUSINESS_FUNCTIONS = ("mes", "erp", "file_server")
+SAFETY_FUNCTIONS = ("sis",)
+BASIC_CONTROL_FUNCTIONS = ("plc", "rtu", "dcs_controller", "hmi", "scada_server", "drive", "io_module", "robot",
+                           "agv", "batch_server", "opc_server", "historian")
+WIRED_CONTROL_FUNCTIONS = ("plc", "rtu", "sis", "dcs_controller", "io_module", "drive")
+CONTROL_ZONE_KINDS = ("control", "safety", "field")
+
+
+def _partitioning(c: _Ctx) -> Iterator[Finding]:
+    p = c.plant
+    by_zone: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+    for aid, a in p.assets.items():
+        if a.lifecycle in COUNTED_LIFECYCLE:
+            by_zone[a.zone].append((aid, a))
+    for zid, members in by_zone.items():
+        z = p.zones.get(zid)
+        if z is None or z.external:
+            continue
+
+        def named(ids: list[str]) -> str:
+            return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+        fn = {aid: a.function for aid, a in members}
+        business = [aid for aid, f in fn.items() if f in BUSINESS_FUNCTIONS]
+        control = [aid for aid, f in fn.items() if f in BASIC_CONTROL_FUNCTIONS + WIRED_CONTROL_FUNCTIONS]
+        if business and (control or z.kind in CONTROL_ZONE_KINDS):
+            yield c.f("zone-mixes-business", f"zone {zid!r} holds business assets ({named(business)}) beside "
+                      f"control ones ({named(control) or z.kind + ' zone'}); give them a zone of their own", "zones",
+                      zid)
+        safety = [aid for aid, f in fn.items() if f in SAFETY_FUNCTIONS]
+        other = [aid for aid, f in fn.items() if f in BASIC_CONTROL_FUNCTIONS + BUSINESS_FUNCTIONS
+                 and f not in SAFETY_FUNCTIONS]
+        if safety and other:
+            yield c.f("zone-mixes-safety", f"zone {zid!r} holds safety assets ({named(safety)}) beside "
+                      f"non-safety ones ({named(other)})", "zones", zid)
+        temporary = [aid for aid, a in members if a.temporary]
+        permanent = [aid for aid, a in members if not a.temporary]
+        if temporary and permanent:
+            yield c.f("zone-mixes-temporary", f"zone {zid!r} holds temporarily connected devices "
+                      f"({named(temporary)}) beside permanent ones ({named(permanent)})", "zones", zid)
+        wireless = [aid for aid, f in fn.items() if f in WIRELESS_FUNCTIONS]
+        wired = [aid for aid, f in fn.items() if f in WIRED_CONTROL_FUNCTIONS]
+        if wireless and wired and z.kind not in WIRELESS_ZONE_KINDS:
+            yield c.f("zone-mixes-wireless", f"zone {zid!r} holds wireless equipment ({named(wireless)}) beside "
+                      f"wired control assets ({named(wired)})", "zones", zid)
+        low = [aid for aid, a in members if a.criticality == "low"]
+        high = [aid for aid, a in members if a.criticality == "high"]
+        if low and high:
+            yield c.f("zone-mixes-criticality", f"zone {zid!r} holds high-criticality assets ({named(high)}) "
+                      f"beside low-criticality ones ({named(low)})", "zones", zid)
+
+
+def _applicability(c: _Ctx) -> Iterator[Finding]:
+    p = c.plant
+    for zid, z in p.zones.items():
+        if z.external and z.sl_target is not None:
+            yield c.f("external-zone-target", f"zone {zid!r} lies outside the system under consideration "
+                      f"(scope external{', as trust untrusted' if z.scope is None else ''}); its sl_target is "
+                      "ignored", "zones", zid, "sl_target")
+    places: list[tuple[str, str, list[Any], str]] = [("zone", zid, z.applicability, "zones") for zid, z in
+                                                     p.zones.items()]
+    places += [("conduit", cid, cd.applicability, "conduits") for cid, cd in p.conduits.items()]
+    for where, oid, decisions, table in places:
+        for i, d in enumerate(decisions):
+            path = (table, oid, "applicability", i)
+            req = c.catalog.find(d.requirement)
+            if req is None or req.part != "3-3":
+                yield c.f("not-applicable-not-3-3", f"{where} {oid!r}: {d.requirement!r} is not a 62443-3-3 "
+                          "requirement (write e.g. 'SR 1.6' or 'SR 4.1 RE 1')", *path, "requirement")
+                continue
+            if not d.not_applicable:
+                continue
+            if d.approved_by is None:
+                yield c.f("not-applicable-unapproved", f"{where} {oid!r}: {req.id} declared not applicable but not "
+                          "approved; it counts once an asset owner approves it (approved_by)", *path)
+            elif (why := contradiction(p, where, oid, req.id, c.catalog)) is not None:
+                yield c.f("not-applicable-contradicted", f"{where} {oid!r}: {req.id} declared not applicable, but "
+                          f"{why}; the decision does not count", *path)
+
+
 SEMANTIC_RULES: tuple[SemanticRule, ...] = (
     _references, _scenario_ids, _networks, _flows, _requirements, _compensations, _risk_scale, _inventory,
-    _lifecycle,
+    _lifecycle, _applicability, _partitioning,
 )

@@ -1,10 +1,12 @@
 """Gaps and compensation verdicts: what stands between each zone (or conduit) and its SL-T.
 
-A gap is a 3-3 requirement needed for the SL-T (its level at or below SL-T for its FR) that is
-not satisfied. It names the assets that fall short and the role that must act: the asset owner
-when only an approval is missing, the product supplier when components lack a capability 4-2
-defines, the integrator otherwise (a countermeasure is needed). Its severity is the number of
-levels it costs: 1 medium, 2 high, 3 or more critical. docs/assessment.md#gaps.
+A gap is an applicable 3-3 requirement needed for the SL-T (its level at or below SL-T for its FR)
+that is not satisfied, in one of three states (design §4): assets short (it names the assets; the
+product suppliers of their component types act, the asset owner when only an approval is missing
+or a legacy asset's compensation was refused), system level (no asset named; the integrator acts,
+the asset owner for POLICY_REQUIREMENTS), partly bounded (it names the conduits that lack the
+boundary measure; the integrator acts). Its severity is the number of levels it costs: 1 medium,
+2 high, 3 or more critical. docs/assessment.md#gaps.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from typing import Any
 
 from ..model.plant import Plant
 from ..model.sl import SLVector
-from ..standard.catalog import Catalog, component_content, system_counterparts
-from .achieved import RequirementState
+from ..standard.catalog import Catalog, counterpart_levels, system_counterparts
+from .achieved import ASSETS_SHORT, PARTLY_BOUNDED, POLICY_REQUIREMENTS, SYSTEM_LEVEL, RequirementState
 from .capability import AssetCapability
 from .findings import Finding, Rule
 from .paths import AttackGraph, describe
@@ -51,11 +53,14 @@ class Gap:
     why: str
     status: str = "open"
     tracking: dict[str, Any] = field(default_factory=dict)
+    state: str = ASSETS_SHORT
+    conduits: list[str] = field(default_factory=list)  # partly bounded: the conduits that lack the measure
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "requirement": self.requirement, "title": self.title, "fr": self.fr,
                 "level": self.level, "severity": self.severity, "assets": self.assets, "owner_role": self.owner_role,
                 "suppliers": self.suppliers, "techniques": self.techniques, "why": self.why, "status": self.status,
+                "state": self.state, "conduits": self.conduits,
                 **({"tracking": self.tracking} if self.tracking else {})}
 
 
@@ -68,34 +73,38 @@ def find_gaps(scope: str, where: str, target: SLVector, states: dict[str, Requir
               catalog: Catalog, caps: dict[str, AssetCapability], techniques: dict[str, list[str]]) -> list[Gap]:
     out = []
     for rid, st in states.items():
-        if st.satisfied or st.level > target[st.fr]:
+        if st.satisfied or st.na is not None or st.level > target[st.fr]:
             continue
         req = catalog.get(rid)
-        if st.pending and not [a for a in st.uncovered if a not in st.pending]:
-            role, suppliers = "asset_owner", []
-        elif st.awaiting and not [a for a in st.uncovered if a not in st.pending + st.awaiting]:
-            role, suppliers = "integrator", []
-        elif st.uncovered and _component_content(rid, [plant.assets[a].type for a in st.uncovered], catalog):
-            role = "product_supplier"
-            suppliers = sorted({s for a in st.uncovered if (s := plant.assets[a].supplier)})
-        else:
-            role, suppliers = "integrator", []
+        role, suppliers = _owner(st, plant)
         out.append(Gap(f"gap:{where}:{rid}", scope, where, rid, req.title, st.fr, st.level,
                        gap_severity(target[st.fr], st.level), list(st.uncovered), role, suppliers,
-                       sorted(techniques.get(rid, [])), st.why()))
+                       sorted(techniques.get(rid, [])), st.why(), state=st.state, conduits=list(st.unbounded)))
     return out
 
 
-def _component_content(rid: str, types: list[str], catalog: Catalog) -> bool:
-    """Does 4-2 define the counterpart of this 3-3 requirement for one of these component types?"""
-    have = component_content(rid, catalog)
-    return any(t in have for t in types)
+def _owner(st: RequirementState, plant: Plant) -> tuple[str, list[str]]:
+    """The role that must act on an unmet requirement, and the suppliers named (design §4 gap states)."""
+    if st.state == SYSTEM_LEVEL:
+        return ("asset_owner" if st.requirement in POLICY_REQUIREMENTS else "integrator"), []
+    if st.state == PARTLY_BOUNDED:
+        return "integrator", []
+    uncovered = list(st.uncovered)
+    if st.pending and not [a for a in uncovered if a not in st.pending]:
+        return "asset_owner", []
+    if st.awaiting and not [a for a in uncovered if a not in st.pending + st.awaiting]:
+        return "integrator", []
+    refused_legacy = {a for a, _ in st.refused if plant.assets[a].legacy}
+    rest = [a for a in uncovered if a not in refused_legacy]
+    if refused_legacy and not rest:
+        return "asset_owner", []
+    return "product_supplier", sorted({s for a in rest if (s := plant.assets[a].supplier)})
 
 
-def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date
+def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date, why_not: dict[int, str] | None = None
                         ) -> tuple[list[int], list[int], list[int], list[Finding]]:
     """Which compensations count, which lack only an approval, which only an implemented countermeasure;
-    and a finding for each that does not count."""
+    and a finding for each that does not count (its reasons also in `why_not`, by index)."""
     rule = RULES["compensation-refused"]
     valid, approval_only, implementation_only, findings = [], [], [], []
     graph = AttackGraph(plant)
@@ -129,6 +138,8 @@ def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date
             approval_only.append(i)
         elif reasons and not approval_reasons and len(reasons) == not_in_place:
             implementation_only.append(i)
+        if reasons and why_not is not None:
+            why_not[i] = "; ".join(reasons)
         if reasons:
             fid = f"compensation:{comp.asset}:{comp.requirement}"
             findings.append(Finding(fid, rule.id, rule.severity, f"compensation of {comp.requirement} for asset "
@@ -140,9 +151,10 @@ def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date
 
 
 def _asset_meets(cap: AssetCapability, req: Any, catalog: Catalog) -> bool:
-    """The asset meets a 3-3 requirement by itself: it lists it, or its SL-C reaches it where 4-2 defines it."""
-    by_sl = cap.sl[req.fr] >= req.level and cap.type in component_content(req.id, catalog)
-    return by_sl or req.id[3:] in cap.claims_33
+    """The asset meets a 3-3 requirement by itself: it lists it, or its SL-C reaches the 4-2 level of the
+    counterpart for its component type."""
+    level = counterpart_levels(catalog).get(req.id, {}).get(cap.type)
+    return (level is not None and cap.sl[req.fr] >= level) or req.id[3:] in cap.claims_33
 
 
 def unneeded_compensations(plant: Plant, catalog: Catalog, caps: dict[str, AssetCapability],

@@ -159,6 +159,19 @@ class FlowRule(Strict):
         return [self.port] if isinstance(self.port, int) else list(self.port)
 
 
+class Applicability(Strict):
+    """A decision that a 3-3 requirement does not apply to a zone or conduit (or, with `not_applicable: false`,
+    that an inferred N/A does not hold). It counts once an asset owner approved it; a base SR covers its REs."""
+
+    requirement: RequirementId
+    not_applicable: StrictBool = Field(True, description="true: the requirement does not apply here; false: it "
+                                       "applies although the model infers it does not.")
+    justification: str = Field(description="Why, in a line an assessor can check.")
+    approved_by: Id | None = Field(None, description="Role id of the asset owner who approved the decision.")
+    approved_on: dt.date | None = None
+    evidence: str | None = Field(None, description="Where the proof is: a survey, a drawing, a walk-down record.")
+
+
 class Characteristics(Strict):
     """What a CRS says of a zone or conduit beyond its members (62443-3-2 ZCR 6.4); all optional."""
 
@@ -167,6 +180,8 @@ class Characteristics(Strict):
     policies: list[Id] = Field([], description="Ids of crs.policies that apply here.")
     assumptions: list[str] = Field([], description="Assumptions the security of this zone or conduit rests on.")
     dependencies: list[str] = Field([], description="What it depends on outside itself (time, DNS, vendor).")
+    applicability: list[Applicability] = Field([], description="Requirements decided not applicable here "
+                                               "(or applicable against the model's inference).")
 
 
 class Zone(Characteristics):
@@ -176,12 +191,22 @@ class Zone(Characteristics):
         description="Purdue level: 0 field ... 4 enterprise, 5 internet; 3.5 for a DMZ.")
     kind: Literal[V.ZONE_KINDS]  # type: ignore[valid-type]
     trust: Literal[V.TRUST] = "trusted"  # type: ignore[valid-type]
+    scope: Literal[V.SCOPES] | None = Field(  # type: ignore[valid-type]
+        None, description="suc: inside the system under consideration; external: an entry point and threat "
+        "source with no SL-T, SL-A or gaps. Default: external for trust untrusted, else suc.")
     networks: list[IPNetwork] = []
     sl_target: SLTarget | None = Field(
         None, description="'auto' (derived from risk), an SL 0-4, a list of 7, or a mapping by FR.")
     owner: Id | None = None
     internal: Literal[V.INTERNAL_POLICY] = "allow"  # type: ignore[valid-type]
     flows: list[FlowRule] = Field([], description="Flows allowed inside the zone when internal is deny.")
+
+    @property
+    def external(self) -> bool:
+        """Outside the system under consideration (design §4 scope)."""
+        if self.scope is not None:
+            return bool(self.scope == "external")
+        return self.trust == "untrusted" or self.kind == "external"
 
 
 class Conduit(Characteristics):
@@ -200,6 +225,8 @@ class Capability(Strict):
     sl: SLVector | None = None
     source: str | None = Field(None, description="Where the claim comes from: datasheet, test report.")
     certificate: str | None = Field(None, description="Certificate reference, e.g. ISASecure CSA SL2 id.")
+    certificate_firmware: str | None = Field(None, description="The firmware version the certificate covers; "
+                                             "another firmware on the asset re-opens the certificate evidence.")
     meets: list[RequirementId] = []
 
     @model_validator(mode="after")
@@ -298,6 +325,8 @@ class Asset(Strict):
     capability: Capability | None = None
     legacy: StrictBool = Field(False, description="Cannot meet current requirements and cannot be replaced soon.")
     reachable_from_outside: StrictBool = Field(False, description="Reachable from outside the plant (an entry point).")
+    temporary: StrictBool = Field(False, description="Connected only for a task (a maintenance laptop, a programming "
+                                  "device); 62443-3-2 ZCR 3.4 keeps such devices in a zone of their own.")
     decommission: Decommission | None = Field(None, description="Checklist of taking it out of service; for "
                                               "lifecycle decommissioning or decommissioned.")
     patches: list[Patch] = Field([], description="Patch state per advisory or CVE (IEC TR 62443-2-3).")

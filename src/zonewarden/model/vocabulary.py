@@ -13,6 +13,7 @@ ZONE_KINDS = (
     "control", "safety", "wireless", "field", "external",
 )
 TRUST = ("untrusted", "trusted")
+SCOPES = ("suc", "external")
 INTERNAL_POLICY = ("allow", "deny")
 
 COMPONENT_TYPES = ("embedded_device", "host_device", "network_device", "software_application")

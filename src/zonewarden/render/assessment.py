@@ -39,7 +39,9 @@ def _vec(v: SLVector | None) -> list[int] | None:
 def state_dict(s: RequirementState) -> dict[str, Any]:
     return {"requirement": s.requirement, "fr": s.fr, "level": s.level, "satisfied": s.satisfied, "by": s.by or None,
             "why": s.why(), "countermeasures": list(s.countermeasures), "short": list(s.short),
-            "compensated": list(s.compensated), "pending": list(s.pending), "awaiting": list(s.awaiting)}
+            "compensated": list(s.compensated), "pending": list(s.pending), "awaiting": list(s.awaiting),
+            "applicable": s.applicable, "state": s.state or None, "not_applicable": s.na.as_dict() if s.na else None,
+            "system_types": list(s.system_types), "bounded": list(s.bounded), "unbounded": list(s.unbounded)}
 
 
 def zone_dict(a: Assessment, z: ZoneResult, *, detail: bool = False) -> dict[str, Any]:
@@ -48,7 +50,8 @@ def zone_dict(a: Assessment, z: ZoneResult, *, detail: bool = False) -> dict[str
         "sl_target": z.sl_target.as_list(), "sl_target_source": z.sl_target_source, "sl_derived": _vec(z.sl_derived),
         "sl_capability": _vec(z.sl_capability), "sl_achieved": z.sl_achieved.as_list(),
         "meets_target": z.sl_achieved.meets(z.sl_target), "assets": z.assets,
-        "risk": z.risk_dict(a.tolerable), "gaps": [g.as_dict() for g in z.gaps],
+        "risk": z.risk_dict(a.tolerable), "gaps": [g.as_dict() for g in z.gaps], "scope": "suc",
+        "not_applicable": [n.as_dict() for n in z.not_applicable.values()],
     }
     if detail:
         d["requirements"] = [state_dict(s) for s in z.states.values()]
@@ -68,6 +71,9 @@ def summary_json(a: Assessment) -> dict[str, Any]:
         "zones_meeting_target": sum(1 for z in a.zones if z.sl_achieved.meets(z.sl_target)),
         "gaps": len(gaps), "open_gaps": sum(1 for g in gaps if g.status not in CLOSED),
         "gaps_by_role": dict(sorted(Counter(g.owner_role for g in gaps).items())),
+        "gaps_by_state": dict(sorted(Counter(g.state for g in gaps).items())),
+        "external_zones": len(a.external),
+        "not_applicable": sum(len(z.not_applicable) for z in a.zones),
         "gaps_by_severity": {s: n for s in SEVERITIES if (n := sum(1 for g in gaps if g.severity == s))},
         "gaps_by_status": dict(sorted(Counter(g.status for g in gaps).items())),
         "findings_by_severity": {s: n for s in SEVERITIES if (n := sum(1 for f in a.findings if f.severity == s))},
@@ -86,9 +92,12 @@ def assessment_json(a: Assessment, *, zone: str | None = None, summary: dict[str
             "id": c.id, "name": c.name, "zones": c.zones, "sl_target": c.sl_target.as_list(),
             "sl_target_source": c.sl_target_source, "sl_achieved": c.sl_achieved.as_list(),
             "meets_target": c.sl_achieved.meets(c.sl_target), "countermeasures": c.countermeasures,
-            "gaps": [g.as_dict() for g in c.gaps]} for c in a.conduits],
+            "gaps": [g.as_dict() for g in c.gaps],
+            "not_applicable": [n.as_dict() for n in c.not_applicable.values()]} for c in a.conduits],
+        "external_zones": [] if zone is not None else _external(a),
         "assets": [] if zone is not None else [
-            {"id": k, "sl_capability": v.sl.as_list(), "source": v.source, "counted": v.counted}
+            {"id": k, "sl_capability": v.sl.as_list(), "source": v.source, "counted": v.counted,
+             "sl_declared": _vec(v.declared), "sl_certificate": _vec(v.certified), "certificate_reopened": v.reopened}
             for k, v in a.capabilities.items()],
         "findings": [_finding_dict(a, f) for f in a.located_findings()],
         "tracking": {"file": a.tracking.file, "matched": len(a.tracking.matched),
@@ -96,6 +105,18 @@ def assessment_json(a: Assessment, *, zone: str | None = None, summary: dict[str
                      "repeated": [{"id": e.id, "status": e.status} for e in a.tracking.repeated]},
         "summary": summary if summary is not None else summary_json(a),
     }
+
+
+def _external(a: Assessment) -> list[dict[str, Any]]:
+    """Zones outside the system under consideration: entry points with their assumptions, nothing computed."""
+    if a.source is None:
+        return [{"id": z} for z in a.external]
+    out = []
+    for zid in a.external:
+        z = a.source.zones[zid]
+        out.append({"id": zid, "name": z.name, "level": int(z.level) if float(z.level).is_integer() else z.level,
+                    "kind": z.kind, "trust": z.trust, "scope": "external", "assumptions": list(z.assumptions)})
+    return out
 
 
 def _sl_cell(v: SLVector | None, target: SLVector | None = None) -> str:
@@ -148,6 +169,11 @@ def print_summary(console: Console, a: Assessment) -> None:
         console.print(ft)
     roles = Counter(g.owner_role for g in a.gaps if g.status not in CLOSED)
     console.print("open gaps by role: " + (", ".join(f"{r} {n}" for r, n in sorted(roles.items())) or "none"))
+    states = Counter(g.state for g in a.gaps if g.status not in CLOSED)
+    if states:
+        console.print("open gaps by state: " + ", ".join(f"{s.replace('_', ' ')} {n}" for s, n in sorted(states.items())))
+    if a.external:
+        console.print(f"outside the system under consideration (no SL-T, SL-A or gaps): {', '.join(a.external)}")
     for e in a.tracking.stale:
         console.print(f"[yellow]stale tracking entry[/] {e.id!r} ({e.status}) matches no finding")
     for e in a.tracking.repeated:
@@ -165,7 +191,10 @@ def print_zone(console: Console, a: Assessment, z: ZoneResult, catalog: Catalog)
         t.add_column(col, overflow="fold", no_wrap=col in ("requirement", "state"))
     for s in z.states.values():
         needed = s.level <= z.sl_target[s.fr]
-        state = "[green]met[/]" if s.satisfied else ("[red]gap[/]" if needed else "[dim]not met[/]")
+        if not s.applicable:
+            needed, state = False, "[dim]N/A[/]"
+        else:
+            state = "[green]met[/]" if s.satisfied else ("[red]gap[/]" if needed else "[dim]not met[/]")
         t.add_row(s.requirement, s.fr, str(s.level), "yes" if needed else "", state, s.why())
     console.print(t)
     for sc in z.scenarios:

@@ -238,3 +238,26 @@ def load_catalog() -> Catalog:
                 group=it.get("practice") or it.get("group") or it.get("step") or it.get("element"),
                 note=it.get("note")))
     return Catalog(items, parts)
+
+
+@lru_cache(maxsize=64)
+def counterpart_levels(catalog: Catalog) -> dict[str, dict[str, int]]:
+    """3-3 id -> component type -> the 4-2 level at which that type's counterpart is required (design §4).
+
+    An asset stands for a 3-3 requirement by capability when its SL-C on the FR reaches this level, which
+    may differ from the 3-3 level (CR 2.11 from SL 1 stands for SR 2.11 at SL 2). Several counterparts
+    (SR 1.1 RE 3 <- CR 1.1 RE 2) need the highest. A type missing from the inner mapping has no
+    counterpart: for that asset the requirement is system level.
+    """
+    out: dict[str, dict[str, int]] = {}
+    for r in catalog.items:
+        if r.part != "3-3" or r.level is None:
+            continue
+        nums = set(component_numbers(r.id, catalog))
+        per: dict[str, int] = {}
+        for c in catalog.items:
+            if c.part == "4-2" and c.level is not None and (p := split_id(c.id)) and p[1] in nums:
+                for t in c.types:
+                    per[t] = max(per.get(t, 0), c.level)
+        out[r.id] = per
+    return out

@@ -1,0 +1,186 @@
+"""Which 3-3 requirements apply to each zone and conduit (design §3 and §4, applicability).
+
+A requirement is not applicable (N/A) where the asset owner decided so (`applicability:` on a zone
+or conduit, with a justification and an approval), or where the model shows it cannot arise:
+wireless requirements in a zone with no wireless asset; untrusted-network requirements in a zone
+(or conduit) that no conduit joins to an external or remote-access zone. An inferred N/A is shown
+with its reason and yields to a declared decision (`not_applicable: false` makes it apply). A
+declared N/A counts only when an asset owner approved it and the model does not contradict it.
+N/A requirements leave SL-A alone and raise no gap. docs/assessment.md#applicability.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..model.plant import Applicability, Conduit, Plant
+from ..standard.catalog import Catalog, normalize_id
+from .findings import Finding, Rule
+
+# Requirement families the model can judge by itself (a base SR stands for its REs).
+WIRELESS = ("SR 1.6", "SR 2.2")
+UNTRUSTED = ("SR 1.13", "SR 4.1 RE 1")
+WIRELESS_FUNCTIONS = ("wireless_ap",)
+WIRELESS_ZONE_KINDS = ("wireless",)
+
+RULES = {r.id: r for r in (
+    Rule("not-applicable-refused", "medium", "N/A decision does not count",
+         "A requirement declared not applicable lacks an asset owner's approval, or the model contradicts the "
+         "decision; the requirement stays applicable.", "ZCR 5.12"),
+)}
+
+
+@dataclass(frozen=True)
+class NotApplicable:
+    """Why one requirement does not apply at one zone or conduit."""
+
+    requirement: str
+    source: str  # declared | inferred
+    reason: str
+    approved_by: str | None = None
+    approved_on: str | None = None
+    evidence: str | None = None
+
+    def why(self) -> str:
+        if self.source == "inferred":
+            return f"not applicable (inferred: {self.reason})"
+        who = f"approved by {self.approved_by}" + (f" on {self.approved_on}" if self.approved_on else "")
+        return f"not applicable ({who}: {self.reason})"
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"requirement": self.requirement, "source": self.source, "reason": self.reason,
+                "approved_by": self.approved_by, "approved_on": self.approved_on, "evidence": self.evidence}
+
+
+def family(base: str, catalog: Catalog) -> list[str]:
+    """A 3-3 id and, for a base SR, its enhancements."""
+    rid = normalize_id(base)
+    out = [rid] if rid in catalog else []
+    if " RE " not in rid:
+        out += [r.id for r in catalog.select(part="3-3") if r.parent == rid]
+    return out
+
+
+def _families(bases: tuple[str, ...], catalog: Catalog) -> list[str]:
+    return [r for b in bases for r in family(b, catalog)]
+
+
+def has_wireless(plant: Plant, zid: str) -> bool:
+    z = plant.zones[zid]
+    return z.kind in WIRELESS_ZONE_KINDS or any(a.zone == zid and a.function in WIRELESS_FUNCTIONS
+                                                for a in plant.assets.values())
+
+
+def _opens_outward(plant: Plant, zone_ids: list[str]) -> bool:
+    """Does one of these zones count as external or remote access (where untrusted networks arrive)?"""
+    return any((z := plant.zones.get(zid)) is not None and (z.external or z.kind == "remote_access")
+               for zid in zone_ids)
+
+
+def untrusted_reach(plant: Plant, zid: str) -> str | None:
+    """Why untrusted networks reach a zone (a conduit to an external or remote-access zone, an asset reachable
+    from outside, the zone being remote access), or None."""
+    if plant.zones[zid].kind == "remote_access":
+        return "the zone is a remote-access zone"
+    for cid, c in plant.conduits.items():
+        if zid in c.zones and _opens_outward(plant, [z for z in c.zones if z != zid]):
+            return f"conduit {cid} joins it to {', '.join(z for z in c.zones if z != zid)}"
+    for aid, a in plant.assets.items():
+        if a.zone == zid and a.reachable_from_outside:
+            return f"asset {aid} is reachable from outside"
+    return None
+
+
+def _inferred_zone(plant: Plant, zid: str, catalog: Catalog) -> dict[str, NotApplicable]:
+    out: dict[str, NotApplicable] = {}
+    if not has_wireless(plant, zid):
+        for r in _families(WIRELESS, catalog):
+            out[r] = NotApplicable(r, "inferred", "no wireless asset in the zone")
+    if untrusted_reach(plant, zid) is None:
+        for r in _families(UNTRUSTED, catalog):
+            out[r] = NotApplicable(r, "inferred", "no conduit joins the zone to an external or remote-access zone")
+    return out
+
+
+def _inferred_conduit(plant: Plant, c: Conduit, catalog: Catalog) -> dict[str, NotApplicable]:
+    if _opens_outward(plant, list(c.zones)):
+        return {}
+    return {r: NotApplicable(r, "inferred", "the conduit joins no external or remote-access zone")
+            for r in _families(UNTRUSTED, catalog)}
+
+
+def contradiction(plant: Plant, where: str, zid_or_cid: str, requirement: str, catalog: Catalog) -> str | None:
+    """What in the model contradicts a declared N/A of `requirement`, or None."""
+    rid = normalize_id(requirement)
+    if where == "zone":
+        if rid in _families(WIRELESS, catalog) and has_wireless(plant, zid_or_cid):
+            return "the zone holds wireless equipment"
+        if rid in _families(UNTRUSTED, catalog) and (why := untrusted_reach(plant, zid_or_cid)) is not None:
+            return why
+    elif rid in _families(UNTRUSTED, catalog):
+        c = plant.conduits[zid_or_cid]
+        if _opens_outward(plant, list(c.zones)):
+            return "the conduit joins an external or remote-access zone"
+    return None
+
+
+def refusal(plant: Plant, where: str, owner_id: str, d: Applicability, catalog: Catalog) -> str | None:
+    """Why a declared N/A does not count, or None."""
+    if not d.not_applicable:
+        return None
+    role = plant.roles.get(d.approved_by or "")
+    if d.approved_by is None:
+        return "it is not approved"
+    if role is None or role.kind != "asset_owner":
+        return f"{d.approved_by!r} is not an asset_owner role"
+    if (why := contradiction(plant, where, owner_id, d.requirement, catalog)) is not None:
+        return f"the model contradicts it: {why}"
+    return None
+
+
+@dataclass
+class Applicable:
+    """N/A requirements per zone and per conduit, and the declared decisions that do not count."""
+
+    zones: dict[str, dict[str, NotApplicable]]
+    conduits: dict[str, dict[str, NotApplicable]]
+    findings: list[Finding]
+
+
+def _apply(declared: list[Applicability], inferred: dict[str, NotApplicable], where: str, owner_id: str,
+           plant: Plant, catalog: Catalog, path: tuple[str, str]) -> Iterator[Finding]:
+    rule = RULES["not-applicable-refused"]
+    for i, d in enumerate(declared):
+        if normalize_id(d.requirement) not in catalog or not normalize_id(d.requirement).startswith("SR "):
+            continue  # `check` reports it (unknown-requirement)
+        ids = family(d.requirement, catalog)
+        if not d.not_applicable:
+            for r in ids:
+                inferred.pop(r, None)
+            continue
+        why = refusal(plant, where, owner_id, d, catalog)
+        if why is not None:
+            yield Finding(f"not-applicable:{owner_id}:{normalize_id(d.requirement)}", rule.id, rule.severity,
+                          f"{where} {owner_id!r} declares {normalize_id(d.requirement)} not applicable, which does "
+                          f"not count: {why}", None, (*path, "applicability", i), rule.requirement)
+            continue  # the inference, if any, stands on its own
+        for r in ids:
+            inferred[r] = NotApplicable(r, "declared", d.justification, d.approved_by,
+                                        d.approved_on.isoformat() if d.approved_on else None, d.evidence)
+
+
+def applicability(plant: Plant, catalog: Catalog) -> Applicable:
+    """N/A per zone of the SuC and per conduit: inferred, then declared decisions on top."""
+    findings: list[Finding] = []
+    zones: dict[str, dict[str, NotApplicable]] = {}
+    for zid, z in plant.zones.items():
+        na = _inferred_zone(plant, zid, catalog)
+        findings += _apply(z.applicability, na, "zone", zid, plant, catalog, ("zones", zid))
+        zones[zid] = na
+    conduits: dict[str, dict[str, NotApplicable]] = {}
+    for cid, c in plant.conduits.items():
+        na = _inferred_conduit(plant, c, catalog)
+        findings += _apply(c.applicability, na, "conduit", cid, plant, catalog, ("conduits", cid))
+        conduits[cid] = na
+    return Applicable(zones, conduits, findings)
