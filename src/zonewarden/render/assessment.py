@@ -171,7 +171,8 @@ def print_summary(console: Console, a: Assessment) -> None:
     console.print("open gaps by role: " + (", ".join(f"{r} {n}" for r, n in sorted(roles.items())) or "none"))
     states = Counter(g.state for g in a.gaps if g.status not in CLOSED)
     if states:
-        console.print("open gaps by state: " + ", ".join(f"{s.replace('_', ' ')} {n}" for s, n in sorted(states.items())))
+        shown = ", ".join(f"{s.replace('_', ' ')} {n}" for s, n in sorted(states.items()))
+        console.print(f"open gaps by state: {shown}")
     if a.external:
         console.print(f"outside the system under consideration (no SL-T, SL-A or gaps): {', '.join(a.external)}")
     for e in a.tracking.stale:
