@@ -61,14 +61,20 @@ def test_one_asset_short_opens_a_gap_naming_it(plant_file):
 
 
 def test_system_level_requirements_are_met_by_countermeasures_only(plant_file):
-    # Without SITE, no embedded device can stand for SR 1.6, 1.13, 2.3, 5.2, 5.3, 5.4, 7.5, whatever its
-    # SL-C: SL-A falls to 0 on IAC, UC, RDF and RA; those gaps name both assets and need the integrator.
+    # Without SITE, no embedded device can stand for SR 2.3, 5.2, 5.3, 5.4, 7.5, whatever its SL-C (SR 1.6
+    # and 1.13 are inferred N/A: no wireless, no conduit at all): SL-A falls to 0 on UC, RDF and RA; those
+    # gaps are system level and name no asset; the integrator acts, the asset owner for SR 2.3 and 7.5.
     z = zone(run(plant_file, ONE_ZONE + SHORT_ON_RDF))
-    assert z.sl_achieved == SLVector([0, 0, 1, 1, 0, 1, 0])
+    assert z.sl_achieved == SLVector([1, 0, 1, 1, 0, 1, 0])
     gaps = {g.requirement: g for g in z.gaps}
-    assert set(gaps) == {"SR 1.6", "SR 1.13", "SR 2.3", "SR 5.1", "SR 5.2", "SR 5.3", "SR 5.4", "SR 7.5"}
-    assert gaps["SR 5.2"].assets == ["p", "q"] and gaps["SR 5.2"].owner_role == "integrator"
+    assert set(gaps) == {"SR 2.3", "SR 5.1", "SR 5.2", "SR 5.3", "SR 5.4", "SR 7.5"}
+    assert (gaps["SR 5.2"].assets, gaps["SR 5.2"].owner_role, gaps["SR 5.2"].state) == ([], "integrator",
+                                                                                         "system_level")
+    assert "no counterpart for embedded_device" in gaps["SR 5.2"].why and "falls short" not in gaps["SR 5.2"].why
+    assert gaps["SR 2.3"].owner_role == gaps["SR 7.5"].owner_role == "asset_owner"
     assert gaps["SR 5.1"].assets == ["q"] and gaps["SR 5.1"].owner_role == "product_supplier"
+    assert gaps["SR 5.1"].state == "assets_short"
+    assert z.states["SR 1.6"].na is not None and z.states["SR 1.13"].na.source == "inferred"
 
 
 def test_countermeasure_at_zone_satisfies_what_it_meets(plant_file):
@@ -104,25 +110,41 @@ conduits:
   c: {zones: [z, y], countermeasures: [fw]}
 countermeasures:
   fw: {kind: firewall, at: {conduit: c}, meets: [SR 5.1, SR 5.2, SR 5.3, SR 5.4]}
-  site-z: {kind: policy, at: {zone: z}, meets: [SR 1.6, SR 1.13, SR 2.3, SR 7.5]}
-  site-y: {kind: policy, at: {zone: y}, meets: [SR 1.6, SR 1.6 RE 1, SR 1.13, SR 1.13 RE 1, SR 2.3, SR 7.5]}
+  site-z: {kind: policy, at: {zone: z}, meets: [SR 2.3, SR 5.4, SR 7.5]}
+  site-y: {kind: policy, at: {zone: y}, meets: [SR 2.3, SR 5.4, SR 7.5]}
 """
 
 
 def test_conduit_countermeasure_satisfies_boundary_srs_in_both_zones(plant_file):
     a = run(plant_file, CONDUIT)
+    # c is each zone's only conduit: fw meets the boundary requirements SR 5.1, 5.2, 5.3 on every conduit
     assert zone(a, "z").sl_achieved == SLVector.uniform(1)
+    assert zone(a, "z").states["SR 5.2"].by == "conduits"
     # y: h (host) has 2 except RDF 0; fw covers RDF level 1, nothing covers SR 5.1 RE 1 / SR 5.2 RE 1 -> RDF 1;
-    # SI and DC stop at 1: SR 3.2 RE 1 and SR 4.1 RE 1 (level 2) have no host counterpart in 4-2;
+    # SI stops at 1: SR 3.2 RE 1 (level 2) has no host counterpart in 4-2; DC reaches 2, as SR 4.1 RE 1 is
+    # inferred N/A (no conduit to an external zone) and SR 4.1 RE 2 (level 3) has no counterpart;
     # IAC, UC, TRE, RA reach h's 2 (their level-3 items need SL-C 3 or have no host counterpart)
-    assert zone(a, "y").sl_achieved == SLVector([2, 2, 1, 1, 1, 2, 2])
+    assert zone(a, "y").sl_achieved == SLVector([2, 2, 1, 2, 1, 2, 2])
     assert [g.requirement for g in zone(a, "y").gaps] == ["SR 5.1 RE 1", "SR 5.2 RE 1"]
     c = a.conduits[0]
     # conduit SL-T: max of z {1..} and y {2 1 1 1 2 1 1}; SL-A RDF 1 from fw (5.1, 5.2, 5.3 at level 1;
-    # 5.1 RE 1 at level 2 unmet); UC has no boundary requirement -> the weaker zone's UC (z: 1)
+    # 5.1 RE 1 at level 2 unmet); UC has no conduit requirement -> the weaker zone's UC (z: 1)
     assert c.sl_target == SLVector([2, 1, 1, 1, 2, 1, 1])
     assert c.sl_achieved["RDF"] == 1 and c.sl_achieved["UC"] == 1
     assert {g.requirement for g in c.gaps} >= {"SR 5.1 RE 1", "SR 5.2 RE 1"}
+
+
+def test_conduit_device_never_meets_a_zones_other_requirements(plant_file):
+    # fw on the conduit claims SR 5.4 and SR 3.2 RE 1 too: neither is a boundary requirement, so neither
+    # counts in z or y; without site's SR 5.4, z's RDF falls to 0 (system level)
+    text = CONDUIT.replace("meets: [SR 5.1, SR 5.2, SR 5.3, SR 5.4]}", "meets: [SR 5.1, SR 5.2, SR 5.3, SR 5.4, "
+                           "SR 3.2 RE 1]}").replace("meets: [SR 2.3, SR 5.4, SR 7.5]}", "meets: [SR 2.3, SR 7.5]}")
+    a = run(plant_file, text)
+    z = zone(a, "z")
+    assert z.states["SR 5.4"].satisfied is False and z.states["SR 5.4"].state == "system_level"
+    assert z.sl_achieved["RDF"] == 0 and zone(a, "y").states["SR 3.2 RE 1"].satisfied is False
+    # the conduit's own RDF (1) is capped by its zones' (0): it holds only part of RDF's requirements
+    assert a.conduits[0].sl_achieved["RDF"] == 0
 
 
 def test_conduit_declared_target_wins(plant_file):
@@ -233,7 +255,7 @@ def test_residual_risk_drops_by_the_credit_when_the_zone_mitigates(plant_file):
 
 
 def test_tracking_statuses_patterns_and_stale_entries(plant_file, tmp_path):
-    path = plant_file(ONE_ZONE + SHORT_ON_RDF)  # gaps: SR 1.6, 1.13, 2.3, 5.1-5.4, 7.5 (see above)
+    path = plant_file(ONE_ZONE + SHORT_ON_RDF)  # gaps: SR 2.3, 5.1-5.4, 7.5 (see above)
     tfile = tmp_path / "tracking.yaml"
     tfile.write_text("zonewarden-tracking: 1\nentries:\n"
                      "  - {id: 'gap:z:SR 5.1', status: accepted, justification: vendor patch due, owner: owner}\n"
@@ -242,11 +264,11 @@ def test_tracking_statuses_patterns_and_stale_entries(plant_file, tmp_path):
     tracking, _ = load_tracking(tfile)
     a = assess(load_plant(path), tracking, tracking_file=str(tfile))
     status = {g.requirement: g.status for g in zone(a).gaps}
-    assert status == {"SR 1.6": "open", "SR 1.13": "open", "SR 2.3": "open", "SR 5.1": "accepted",
+    assert status == {"SR 2.3": "open", "SR 5.1": "accepted",
                       "SR 5.2": "in-progress", "SR 5.3": "in-progress", "SR 5.4": "in-progress", "SR 7.5": "open"}
     assert [e.id for e in a.tracking.stale] == ["gap:gone:SR 1.1"]
     assert next(g for g in zone(a).gaps if g.requirement == "SR 5.1").tracking["justification"] == "vendor patch due"
-    assert a.open_at_or_above("medium") == 7  # 8 gaps, all medium; the accepted one does not count
+    assert a.open_at_or_above("medium") == 5  # 6 gaps, all medium; the accepted one does not count
 
 
 def test_capability_from_meets_and_from_certificate(plant_file):

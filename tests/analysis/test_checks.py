@@ -98,6 +98,33 @@ CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
     "decommission-early": (Z12 + A1.replace("addresses: [10.0.1.10]}",
                                             'addresses: [10.0.1.10], decommission: {data_erased: "2026-01-05"}}'),
                            "decommission:"),
+    "external-zone-target": (Z12.replace("kind: supervisory,", "kind: supervisory, trust: untrusted, "
+                                         "sl_target: [2, 2, 2, 2, 2, 2, 3],") + A1, "[2, 2, 2"),
+    "not-applicable-unapproved": (Z12.replace("networks: [10.0.1.0/24]}", "networks: [10.0.1.0/24],\n"
+                                              "       applicability: [{requirement: SR 5.4, justification: x}]}") + A1,
+                                  "{requirement: SR 5.4"),
+    "not-applicable-contradicted": (
+        Z12.replace("networks: [10.0.1.0/24]}", "networks: [10.0.1.0/24],\n       applicability: [{requirement: "
+                    "SR 1.6, justification: x, approved_by: owner}]}") + A1
+        + "  ap: {zone: z1, type: network_device, function: wireless_ap, addresses: [10.0.1.20]}\n",
+        "{requirement: SR 1.6"),
+    "not-applicable-not-3-3": (Z12.replace("networks: [10.0.1.0/24]}", "networks: [10.0.1.0/24],\n"
+                                           "       applicability: [{requirement: CR 1.1, justification: x}]}") + A1,
+                               "CR 1.1"),
+    "zone-mixes-business": (Z12 + A1.replace("embedded_device,", "embedded_device, function: plc,")
+                            + "  mes: {zone: z1, type: host_device, function: mes, addresses: [10.0.1.30]}\n",
+                            "{name: Z1"),
+    "zone-mixes-safety": (Z12 + A1.replace("embedded_device,", "embedded_device, function: plc,")
+                          + "  sis: {zone: z1, type: embedded_device, function: sis, addresses: [10.0.1.30]}\n",
+                          "{name: Z1"),
+    "zone-mixes-temporary": (Z12 + A1 + "  lap: {zone: z1, type: host_device, temporary: true, "
+                             "addresses: [10.0.1.30]}\n", "{name: Z1"),
+    "zone-mixes-wireless": (Z12 + A1.replace("embedded_device,", "embedded_device, function: plc,")
+                            + "  ap: {zone: z1, type: network_device, function: wireless_ap, addresses: [10.0.1.30]}\n",
+                            "{name: Z1"),
+    "zone-mixes-criticality": (Z12 + A1.replace("embedded_device,", "embedded_device, criticality: high,")
+                               + "  s: {zone: z1, type: embedded_device, criticality: low, addresses: [10.0.1.30]}\n",
+                               "{name: Z1"),
 }
 
 

@@ -88,8 +88,9 @@ class RequirementState:
             if self.scope == "conduit":
                 return "no countermeasure on the conduit meets it"
             if self.system_types:
+                where = "at the zone or on every conduit" if is_boundary(self.requirement) else "at the zone"
                 return (f"system level: 4-2 has no counterpart for {', '.join(self.system_types)}, so no asset can "
-                        f"meet it; a countermeasure at the zone or an N/A decision must")
+                        f"meet it; only a countermeasure {where} or an N/A decision can")
             return "no countermeasure meets it and the zone holds no counted asset"
         asked = "; ".join(f"4-2 asks SL-C {self.fr} {lv} of {t}" for t, lv in self.asked)
         parts = [f"falls short: {', '.join(self.uncovered)}" + (f" ({asked})" if asked else "")] \

@@ -3,8 +3,9 @@
 Moving a zone to another file, reordering keys or rewording a comment is no change; a new flow rule,
 a firmware update or a lifted compensation is. Flow rules have no ids, so a rule is known by what it
 joins (scope, from, to, protocol, ports): the same key with other ops or direction is a changed rule.
-Compensations are known by asset and requirement, scenarios by id. Lists of names (meets, addresses,
-networks) compare as sets and report what was added and removed; SL vectors compare as values.
+Compensations are known by asset and requirement, scenarios by id, applicability decisions (N/A) by the zone
+or conduit that records them and their requirement. Lists of names (meets, addresses, networks) compare as
+sets and report what was added and removed; SL vectors compare as values.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model.plant import FlowRule, Plant
+from ..standard.catalog import normalize_id
 
 ACTIONS = ("added", "removed", "changed")
-KINDS = ("plant", "role", "zone", "conduit", "flow", "asset", "countermeasure", "compensation", "scenario", "risk",
-         "crs")
+KINDS = ("plant", "role", "zone", "conduit", "applicability", "flow", "asset", "countermeasure", "compensation",
+         "scenario", "risk", "crs")
 VECTOR_FIELDS = frozenset({"sl", "sl_target", "baseline"})  # ordered lists: the 7 FRs
 
 
@@ -50,7 +52,7 @@ class Change:
     fields: list[FieldChange] = field(default_factory=list)
     old: dict[str, Any] | None = None  # the element as it was (None when added)
     new: dict[str, Any] | None = None  # ... and as it is (None when removed)
-    parent: str | None = None  # a flow rule's conduit or zone
+    parent: str | None = None  # a flow rule's or an applicability decision's conduit or zone
 
     def find(self, name: str) -> FieldChange | None:
         return next((f for f in self.fields if f.field == name or f.field.startswith(name + ".")), None)
@@ -170,6 +172,34 @@ def _flows(plant: Plant) -> dict[str, tuple[str, dict[str, Any]]]:
     return out
 
 
+def _decisions(plant: Plant) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Applicability decisions by `zone-or-conduit:requirement` (the requirement as the catalog writes it); each
+    entry says where it is recorded (`at`: zone or conduit)."""
+    out: dict[str, tuple[str, dict[str, Any]]] = {}
+    for at, owners in (("zone", plant.zones), ("conduit", plant.conduits)):
+        for oid, o in owners.items():
+            for d in o.applicability:
+                key = f"{oid}:{normalize_id(d.requirement)}"
+                n, unique = 2, key
+                while unique in out:  # the same requirement decided twice: keep both apart
+                    unique, n = f"{key}#{n}", n + 1
+                out[unique] = (oid, {"at": at, **d.model_dump(mode="json", by_alias=True, exclude_none=True)})
+    return out
+
+
+def _keyed(kind: str, was: dict[str, tuple[str, dict[str, Any]]], now: dict[str, tuple[str, dict[str, Any]]]
+           ) -> list[Change]:
+    out = []
+    for key in [*was, *(k for k in now if k not in was)]:
+        if key not in now:
+            out.append(Change(kind, key, "removed", old=was[key][1], parent=was[key][0]))
+        elif key not in was:
+            out.append(Change(kind, key, "added", new=now[key][1], parent=now[key][0]))
+        elif fields := field_changes(was[key][1], now[key][1]):
+            out.append(Change(kind, key, "changed", fields, was[key][1], now[key][1], parent=now[key][0]))
+    return out
+
+
 def diff(old: Plant, new: Plant) -> PlantDiff:
     """Every semantic difference between two valid plants, in the order of the format's sections."""
     a = old.model_dump(mode="json", by_alias=True)
@@ -178,16 +208,10 @@ def diff(old: Plant, new: Plant) -> PlantDiff:
     if fields := field_changes(a["plant"], b["plant"]):
         changes.append(Change("plant", "plant", "changed", fields, a["plant"], b["plant"]))
     changes += _mapping("role", a["roles"], b["roles"])
-    changes += _mapping("zone", a["zones"], b["zones"], skip=("flows",))
-    changes += _mapping("conduit", a["conduits"], b["conduits"], skip=("flows",))
-    fa, fb = _flows(old), _flows(new)
-    for key in [*fa, *(k for k in fb if k not in fa)]:
-        if key not in fb:
-            changes.append(Change("flow", key, "removed", old=fa[key][1], parent=fa[key][0]))
-        elif key not in fa:
-            changes.append(Change("flow", key, "added", new=fb[key][1], parent=fb[key][0]))
-        elif fields := field_changes(fa[key][1], fb[key][1]):
-            changes.append(Change("flow", key, "changed", fields, fa[key][1], fb[key][1], parent=fb[key][0]))
+    changes += _mapping("zone", a["zones"], b["zones"], skip=("flows", "applicability"))
+    changes += _mapping("conduit", a["conduits"], b["conduits"], skip=("flows", "applicability"))
+    changes += _keyed("applicability", _decisions(old), _decisions(new))
+    changes += _keyed("flow", _flows(old), _flows(new))
     changes += _mapping("asset", a["assets"], b["assets"])
     changes += _mapping("countermeasure", a["countermeasures"], b["countermeasures"])
     changes += _mapping("compensation", {f"{c['asset']}:{c['requirement']}": c for c in a["compensations"]},
