@@ -38,8 +38,11 @@ def test_contract_keys(at_root):
     assert {"id", "sl_target", "sl_capability", "sl_achieved", "risk", "gaps"} <= set(z)
     assert all(len(z[k]) == 7 for k in ("sl_target", "sl_achieved"))
     gap = next(g for z in d["zones"] for g in z["gaps"])
-    assert {"id", "requirement", "fr", "level", "assets", "owner_role", "techniques", "status"} <= set(gap)
-    assert {"plant", "zones", "conduits", "summary"} <= set(d)
+    assert {"id", "requirement", "fr", "level", "assets", "owner_role", "techniques", "status", "state",
+            "conduits"} <= set(gap)
+    assert {"plant", "zones", "conduits", "summary", "external_zones"} <= set(d)
+    assert [x["id"] for x in d["external_zones"]] == ["enterprise"] and "not_applicable" in z
+    assert {g["state"] for z in d["zones"] for g in z["gaps"]} == {"assets_short", "system_level", "partly_bounded"}
 
 
 def test_zone_detail_and_explain(at_root):
@@ -48,7 +51,8 @@ def test_zone_detail_and_explain(at_root):
     assert [z["id"] for z in d["zones"]] == ["cell-1"] and len(d["zones"][0]["requirements"]) == 100
     res = runner.invoke(app, ["assess", "examples/fill-finish", "--explain", "SR 5.2 RE 1", "--format", "json"])
     d = json.loads(res.output)
-    assert d["requirement"] == "SR 5.2 RE 1" and len(d["zones"]) == 9 and len(d["conduits"]) == 11
+    # the enterprise zone is outside the system under consideration: 8 zones of 9 are assessed
+    assert d["requirement"] == "SR 5.2 RE 1" and len(d["zones"]) == 8 and len(d["conduits"]) == 11
     table = runner.invoke(app, ["assess", "examples/fill-finish", "--zone", "cell-1"])
     assert table.exit_code == 0 and "SR 1.1" in table.output
 
