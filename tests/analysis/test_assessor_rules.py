@@ -192,7 +192,8 @@ def test_declared_not_applicable_leaves_sl_a_alone(plant_file):
     z = zone(a, "z")
     assert z.sl_achieved["RDF"] == 1 and "SR 5.4" not in gaps_of(z)
     na = z.not_applicable["SR 5.4"]
-    assert (na.source, na.approved_by, na.approved_on, na.evidence) == ("declared", "owner", "2026-01-05", "drawing E-12")
+    assert (na.source, na.approved_by, na.approved_on, na.evidence) == ("declared", "owner", "2026-01-05",
+                                                                         "drawing E-12")
     assert z.states["SR 5.4"].why().startswith("not applicable (approved by owner on 2026-01-05")
     assert a.findings == []
 

@@ -27,9 +27,13 @@ def zw(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
 
 
 def test_example_plant_checks_clean():
-    res = zw("check", str(EXAMPLE))
+    # two deliberate partitioning warnings (62443-3-2 ZCR 3): the DMZ keeps a low-criticality replica beside the
+    # jump host, and the SIS engineering laptop is plugged into the SIS zone only for SIS work
+    res = zw("check", str(EXAMPLE), "--format", "json")
     assert res.returncode == 0, res.stdout + res.stderr
-    assert "0 errors, 0 warnings" in res.stdout
+    findings = json.loads(res.stdout)["findings"]
+    assert sorted((f["rule"], f["path"][1]) for f in findings) == [
+        ("zone-mixes-criticality", "site-dmz"), ("zone-mixes-temporary", "sis")]
 
 
 def test_json_and_sarif_outputs(plant_file):

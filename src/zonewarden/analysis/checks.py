@@ -109,8 +109,8 @@ _R = [
          "Applicability decisions name 62443-3-3 requirements (SR x.y, SR x.y RE n).", "ZCR 5.12"),
     # -- partitioning (62443-3-2 ZCR 3)
     Rule("zone-mixes-business", "warning", "Business assets in a control zone",
-         "Business and enterprise assets (MES, ERP, file servers) share a zone with "
-         "control assets; 62443-3-2 keeps them apart.", "ZCR 3.2"),
+         "Business assets (ERP, file servers) share a zone with control assets, or site operations (MES) sit "
+         "in a control, safety or field zone; 62443-3-2 keeps them apart.", "ZCR 3.2"),
     Rule("zone-mixes-safety", "warning", "Safety assets beside non-safety ones",
          "A zone holds both safety-related assets (a safety controller) and basic control or business assets; "
          "62443-3-2 puts safety assets in zones of their own.", "ZCR 3.3"),
@@ -516,7 +516,10 @@ def _lifecycle(c: _Ctx) -> Iterator[Finding]:
 
 
 # Functions by role in partitioning (62443-3-2 ZCR 3.2-3.5); vocabulary words, extended by issue 23's aliases.
-BUSINESS_FUNCTIONS = ("mes", "erp", "file_server")
+# Business assets never share a zone with control ones; site operations (MES, level 3 of the reference
+# model, part of the IACS) only stay out of the cells: control, safety and field zones.
+BUSINESS_FUNCTIONS = ("erp", "file_server")
+OPERATIONS_FUNCTIONS = ("mes",)
 SAFETY_FUNCTIONS = ("sis",)
 BASIC_CONTROL_FUNCTIONS = ("plc", "rtu", "dcs_controller", "hmi", "scada_server", "drive", "io_module", "robot",
                            "agv", "batch_server", "opc_server", "historian")
@@ -528,7 +531,7 @@ def _partitioning(c: _Ctx) -> Iterator[Finding]:
     p = c.plant
     by_zone: dict[str, list[tuple[str, Any]]] = defaultdict(list)
     for aid, a in p.assets.items():
-        if a.lifecycle in COUNTED_LIFECYCLE:
+        if a.lifecycle in COUNTED_LIFECYCLE and a.lifecycle != "decommissioning":  # what leaves shapes no zone
             by_zone[a.zone].append((aid, a))
     for zid, members in by_zone.items():
         z = p.zones.get(zid)
@@ -539,9 +542,11 @@ def _partitioning(c: _Ctx) -> Iterator[Finding]:
             return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
 
         fn = {aid: a.function for aid, a in members}
-        business = [aid for aid, f in fn.items() if f in BUSINESS_FUNCTIONS]
         control = [aid for aid, f in fn.items() if f in BASIC_CONTROL_FUNCTIONS + WIRED_CONTROL_FUNCTIONS]
-        if business and (control or z.kind in CONTROL_ZONE_KINDS):
+        business = [aid for aid, f in fn.items() if f in BUSINESS_FUNCTIONS and (control or z.kind in
+                                                                                 CONTROL_ZONE_KINDS)]
+        business += [aid for aid, f in fn.items() if f in OPERATIONS_FUNCTIONS and z.kind in CONTROL_ZONE_KINDS]
+        if business:
             yield c.f("zone-mixes-business", f"zone {zid!r} holds business assets ({named(business)}) beside "
                       f"control ones ({named(control) or z.kind + ' zone'}); give them a zone of their own", "zones",
                       zid)
