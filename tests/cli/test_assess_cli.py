@@ -88,3 +88,13 @@ def test_track_init_seeds_a_file_that_assess_reads_back(tmp_path, plant_file):
     assert runner.invoke(app, ["track", "init", str(path)]).exit_code == 2
     d = json.loads(runner.invoke(app, ["assess", str(path), "--format", "json"]).output)
     assert d["tracking"]["stale"] == [] and d["tracking"]["matched"] == d["summary"]["gaps"]
+
+
+def test_explain_shows_not_applicable_as_not_needed(at_root):
+    d = json.loads(runner.invoke(app, ["assess", "examples/fill-finish", "--explain", "SR 1.6", "--format",
+                                       "json"]).output)
+    rows = {r["zone"]: r for r in d["zones"]}
+    assert rows["cell-1"]["applicable"] is False and rows["cell-1"]["needed"] is False
+    assert rows["cell-1"]["not_applicable"]["source"] == "inferred" and rows["agv"]["applicable"] is True
+    table = runner.invoke(app, ["assess", "examples/fill-finish", "--explain", "SR 1.6"]).output
+    assert "N/A" in table and "gap" not in table

@@ -214,12 +214,12 @@ def explain_json(a: Assessment, rid: str, catalog: Catalog) -> dict[str, Any]:
     for z in a.zones:
         s = z.states.get(req.id)
         if s is not None:
-            rows.append({"zone": z.id, "needed": s.level <= z.sl_target[s.fr], **state_dict(s)})
+            rows.append({"zone": z.id, "needed": s.applicable and s.level <= z.sl_target[s.fr], **state_dict(s)})
     crows = []
     for c in a.conduits:
         s = c.states.get(req.id)
         if s is not None:
-            crows.append({"conduit": c.id, "needed": s.level <= c.sl_target[s.fr], **state_dict(s)})
+            crows.append({"conduit": c.id, "needed": s.applicable and s.level <= c.sl_target[s.fr], **state_dict(s)})
     return {"requirement": req.id, "title": req.title, "fr": req.fr, "level": req.level, "guidance": req.guidance,
             "zones": rows, "conduits": crows}
 
@@ -232,6 +232,9 @@ def print_explain(console: Console, a: Assessment, rid: str, catalog: Catalog) -
     for col in ("zone or conduit", "needed", "state", "why"):
         t.add_column(col, overflow="fold")
     for r in d["zones"] + d["conduits"]:
-        state = "[green]met[/]" if r["satisfied"] else ("[red]gap[/]" if r["needed"] else "[dim]not met[/]")
+        if not r["applicable"]:
+            state = "[dim]N/A[/]"
+        else:
+            state = "[green]met[/]" if r["satisfied"] else ("[red]gap[/]" if r["needed"] else "[dim]not met[/]")
         t.add_row(r.get("zone") or f"conduit {r['conduit']}", "yes" if r["needed"] else "", state, r["why"])
     console.print(t)
