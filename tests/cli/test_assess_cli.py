@@ -98,3 +98,19 @@ def test_explain_shows_not_applicable_as_not_needed(at_root):
     assert rows["cell-1"]["not_applicable"]["source"] == "inferred" and rows["agv"]["applicable"] is True
     table = runner.invoke(app, ["assess", "examples/fill-finish", "--explain", "SR 1.6"]).output
     assert "N/A" in table and "gap" not in table
+
+
+def test_three_zone_plant_from_the_command_line():
+    # tests/analysis/test_assessor_rules.py works these numbers out by hand
+    plant = ROOT / "tests" / "analysis" / "plants" / "three-zones.yaml"
+    res = runner.invoke(app, ["assess", str(plant), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    assert {z["id"]: z["sl_achieved"] for z in d["zones"]} == {"scada": [0, 0, 1, 1, 0, 2, 0],
+                                                              "control": [2, 0, 1, 2, 0, 2, 0]}
+    scada = d["zones"][0]
+    assert all(g["assets"] == [] for g in scada["gaps"]) and len(scada["gaps"]) == 11
+    assert {n["requirement"] for n in scada["not_applicable"]} == {"SR 1.6", "SR 1.6 RE 1", "SR 2.2", "SR 2.2 RE 1"}
+    assert d["external_zones"][0]["id"] == "corp"
+    table = runner.invoke(app, ["assess", str(plant)]).output
+    assert "system level" in table and "outside the system under consideration" in table
