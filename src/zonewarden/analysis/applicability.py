@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
-from ..model.plant import Applicability, Conduit, Plant
+from ..model.plant import Applicability, Plant
 from ..standard.catalog import Catalog, normalize_id
 from .findings import Finding, Rule
 
@@ -53,79 +54,91 @@ class NotApplicable:
                 "approved_by": self.approved_by, "approved_on": self.approved_on, "evidence": self.evidence}
 
 
-def family(base: str, catalog: Catalog) -> list[str]:
+@lru_cache(maxsize=1024)
+def family(base: str, catalog: Catalog) -> tuple[str, ...]:
     """A 3-3 id and, for a base SR, its enhancements."""
     rid = normalize_id(base)
     out = [rid] if rid in catalog else []
     if " RE " not in rid:
         out += [r.id for r in catalog.select(part="3-3") if r.parent == rid]
-    return out
+    return tuple(out)
 
 
-def _families(bases: tuple[str, ...], catalog: Catalog) -> list[str]:
-    return [r for b in bases for r in family(b, catalog)]
+@lru_cache(maxsize=64)
+def _families(bases: tuple[str, ...], catalog: Catalog) -> tuple[str, ...]:
+    return tuple(r for b in bases for r in family(b, catalog))
 
 
-def has_wireless(plant: Plant, zid: str) -> bool:
-    z = plant.zones[zid]
-    return z.kind in WIRELESS_ZONE_KINDS or any(a.zone == zid and a.function in WIRELESS_FUNCTIONS
-                                                for a in plant.assets.values())
+class Index:
+    """What the inferences read, gathered in one pass over the plant (linear in its size)."""
+
+    def __init__(self, plant: Plant) -> None:
+        self.wireless: set[str] = {zid for zid, z in plant.zones.items() if z.kind in WIRELESS_ZONE_KINDS}
+        self.reachable: dict[str, str] = {}
+        for aid, a in plant.assets.items():
+            if a.function in WIRELESS_FUNCTIONS:
+                self.wireless.add(a.zone)
+            if a.reachable_from_outside:
+                self.reachable.setdefault(a.zone, aid)
+        self.outward = {zid for zid, z in plant.zones.items() if z.external or z.kind == "remote_access"}
+        self.conduits: dict[str, list[str]] = {}
+        for cid, c in plant.conduits.items():
+            for zid in dict.fromkeys(c.zones):
+                self.conduits.setdefault(zid, []).append(cid)
+        self.plant = plant
+
+    def untrusted_reach(self, zid: str) -> str | None:
+        """Why untrusted networks reach a zone (it is remote access, a conduit joins it to an external or
+        remote-access zone, an asset in it is reachable from outside), or None."""
+        if self.plant.zones[zid].kind == "remote_access":
+            return "the zone is a remote-access zone"
+        for cid in self.conduits.get(zid, []):
+            others = [z for z in self.plant.conduits[cid].zones if z != zid]
+            if any(z in self.outward for z in others):
+                return f"conduit {cid} joins it to {', '.join(others)}"
+        if zid in self.reachable:
+            return f"asset {self.reachable[zid]} is reachable from outside"
+        return None
+
+    def conduit_outward(self, cid: str) -> bool:
+        return any(z in self.outward for z in self.plant.conduits[cid].zones)
 
 
-def _opens_outward(plant: Plant, zone_ids: list[str]) -> bool:
-    """Does one of these zones count as external or remote access (where untrusted networks arrive)?"""
-    return any((z := plant.zones.get(zid)) is not None and (z.external or z.kind == "remote_access")
-               for zid in zone_ids)
-
-
-def untrusted_reach(plant: Plant, zid: str) -> str | None:
-    """Why untrusted networks reach a zone (a conduit to an external or remote-access zone, an asset reachable
-    from outside, the zone being remote access), or None."""
-    if plant.zones[zid].kind == "remote_access":
-        return "the zone is a remote-access zone"
-    for cid, c in plant.conduits.items():
-        if zid in c.zones and _opens_outward(plant, [z for z in c.zones if z != zid]):
-            return f"conduit {cid} joins it to {', '.join(z for z in c.zones if z != zid)}"
-    for aid, a in plant.assets.items():
-        if a.zone == zid and a.reachable_from_outside:
-            return f"asset {aid} is reachable from outside"
-    return None
-
-
-def _inferred_zone(plant: Plant, zid: str, catalog: Catalog) -> dict[str, NotApplicable]:
+def _inferred_zone(ix: Index, zid: str, catalog: Catalog) -> dict[str, NotApplicable]:
     out: dict[str, NotApplicable] = {}
-    if not has_wireless(plant, zid):
+    if zid not in ix.wireless:
         for r in _families(WIRELESS, catalog):
             out[r] = NotApplicable(r, "inferred", "no wireless asset in the zone")
-    if untrusted_reach(plant, zid) is None:
+    if ix.untrusted_reach(zid) is None:
         for r in _families(UNTRUSTED, catalog):
             out[r] = NotApplicable(r, "inferred", "no conduit joins the zone to an external or remote-access zone")
     return out
 
 
-def _inferred_conduit(plant: Plant, c: Conduit, catalog: Catalog) -> dict[str, NotApplicable]:
-    if _opens_outward(plant, list(c.zones)):
+def _inferred_conduit(ix: Index, cid: str, catalog: Catalog) -> dict[str, NotApplicable]:
+    if ix.conduit_outward(cid):
         return {}
     return {r: NotApplicable(r, "inferred", "the conduit joins no external or remote-access zone")
             for r in _families(UNTRUSTED, catalog)}
 
 
-def contradiction(plant: Plant, where: str, zid_or_cid: str, requirement: str, catalog: Catalog) -> str | None:
+def contradiction(plant: Plant, where: str, zid_or_cid: str, requirement: str, catalog: Catalog,
+                  ix: Index | None = None) -> str | None:
     """What in the model contradicts a declared N/A of `requirement`, or None."""
+    ix = ix or Index(plant)
     rid = normalize_id(requirement)
     if where == "zone":
-        if rid in _families(WIRELESS, catalog) and has_wireless(plant, zid_or_cid):
+        if rid in _families(WIRELESS, catalog) and zid_or_cid in ix.wireless:
             return "the zone holds wireless equipment"
-        if rid in _families(UNTRUSTED, catalog) and (why := untrusted_reach(plant, zid_or_cid)) is not None:
+        if rid in _families(UNTRUSTED, catalog) and (why := ix.untrusted_reach(zid_or_cid)) is not None:
             return why
-    elif rid in _families(UNTRUSTED, catalog):
-        c = plant.conduits[zid_or_cid]
-        if _opens_outward(plant, list(c.zones)):
-            return "the conduit joins an external or remote-access zone"
+    elif rid in _families(UNTRUSTED, catalog) and ix.conduit_outward(zid_or_cid):
+        return "the conduit joins an external or remote-access zone"
     return None
 
 
-def refusal(plant: Plant, where: str, owner_id: str, d: Applicability, catalog: Catalog) -> str | None:
+def refusal(plant: Plant, where: str, owner_id: str, d: Applicability, catalog: Catalog,
+            ix: Index | None = None) -> str | None:
     """Why a declared N/A does not count, or None."""
     if not d.not_applicable:
         return None
@@ -134,7 +147,7 @@ def refusal(plant: Plant, where: str, owner_id: str, d: Applicability, catalog: 
         return "it is not approved"
     if role is None or role.kind != "asset_owner":
         return f"{d.approved_by!r} is not an asset_owner role"
-    if (why := contradiction(plant, where, owner_id, d.requirement, catalog)) is not None:
+    if (why := contradiction(plant, where, owner_id, d.requirement, catalog, ix)) is not None:
         return f"the model contradicts it: {why}"
     return None
 
@@ -149,7 +162,7 @@ class Applicable:
 
 
 def _apply(declared: list[Applicability], inferred: dict[str, NotApplicable], where: str, owner_id: str,
-           plant: Plant, catalog: Catalog, path: tuple[str, str]) -> Iterator[Finding]:
+           plant: Plant, catalog: Catalog, path: tuple[str, str], ix: Index) -> Iterator[Finding]:
     rule = RULES["not-applicable-refused"]
     for i, d in enumerate(declared):
         if normalize_id(d.requirement) not in catalog or not normalize_id(d.requirement).startswith("SR "):
@@ -159,7 +172,7 @@ def _apply(declared: list[Applicability], inferred: dict[str, NotApplicable], wh
             for r in ids:
                 inferred.pop(r, None)
             continue
-        why = refusal(plant, where, owner_id, d, catalog)
+        why = refusal(plant, where, owner_id, d, catalog, ix)
         if why is not None:
             yield Finding(f"not-applicable:{owner_id}:{normalize_id(d.requirement)}", rule.id, rule.severity,
                           f"{where} {owner_id!r} declares {normalize_id(d.requirement)} not applicable, which does "
@@ -173,14 +186,15 @@ def _apply(declared: list[Applicability], inferred: dict[str, NotApplicable], wh
 def applicability(plant: Plant, catalog: Catalog) -> Applicable:
     """N/A per zone of the SuC and per conduit: inferred, then declared decisions on top."""
     findings: list[Finding] = []
+    ix = Index(plant)
     zones: dict[str, dict[str, NotApplicable]] = {}
     for zid, z in plant.zones.items():
-        na = _inferred_zone(plant, zid, catalog)
-        findings += _apply(z.applicability, na, "zone", zid, plant, catalog, ("zones", zid))
+        na = _inferred_zone(ix, zid, catalog)
+        findings += _apply(z.applicability, na, "zone", zid, plant, catalog, ("zones", zid), ix)
         zones[zid] = na
     conduits: dict[str, dict[str, NotApplicable]] = {}
     for cid, c in plant.conduits.items():
-        na = _inferred_conduit(plant, c, catalog)
-        findings += _apply(c.applicability, na, "conduit", cid, plant, catalog, ("conduits", cid))
+        na = _inferred_conduit(ix, cid, catalog)
+        findings += _apply(c.applicability, na, "conduit", cid, plant, catalog, ("conduits", cid), ix)
         conduits[cid] = na
     return Applicable(zones, conduits, findings)

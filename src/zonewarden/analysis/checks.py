@@ -20,7 +20,7 @@ from ..model.plant import FlowRule, Plant
 from ..model.source import SourceMap
 from ..standard.attack import load_attack
 from ..standard.catalog import Catalog, load_catalog, system_counterparts
-from .applicability import WIRELESS_FUNCTIONS, WIRELESS_ZONE_KINDS, contradiction
+from .applicability import WIRELESS_FUNCTIONS, WIRELESS_ZONE_KINDS, Index, contradiction
 from .capability import CERT_SL, COUNTED_LIFECYCLE
 from .findings import Finding, Rule, finding_id
 from .lifecycle import RETIRING, missing_steps, rules_by_endpoint
@@ -583,6 +583,7 @@ def _applicability(c: _Ctx) -> Iterator[Finding]:
     places: list[tuple[str, str, list[Any], str]] = [("zone", zid, z.applicability, "zones") for zid, z in
                                                      p.zones.items()]
     places += [("conduit", cid, cd.applicability, "conduits") for cid, cd in p.conduits.items()]
+    ix = Index(p) if any(decisions for _, _, decisions, _ in places) else None
     for where, oid, decisions, table in places:
         for i, d in enumerate(decisions):
             path = (table, oid, "applicability", i)
@@ -596,7 +597,7 @@ def _applicability(c: _Ctx) -> Iterator[Finding]:
             if d.approved_by is None:
                 yield c.f("not-applicable-unapproved", f"{where} {oid!r}: {req.id} declared not applicable but not "
                           "approved; it counts once an asset owner approves it (approved_by)", *path)
-            elif (why := contradiction(p, where, oid, req.id, c.catalog)) is not None:
+            elif (why := contradiction(p, where, oid, req.id, c.catalog, ix)) is not None:
                 yield c.f("not-applicable-contradicted", f"{where} {oid!r}: {req.id} declared not applicable, but "
                           f"{why}; the decision does not count", *path)
 
