@@ -7,6 +7,7 @@ everything else reads the plant with the fast C loader.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from .output import write_atomic
@@ -63,11 +64,38 @@ def _round_trip(text: str, change) -> str:
     yaml = YAML()
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap the user's long lines
+    mapping, offset = _indentation(text)
+    yaml.indent(mapping=mapping, sequence=offset + 2, offset=offset)  # lists indented as the file indents them
     doc = yaml.load(text)
     change(doc)
     buf = io.StringIO()
     yaml.dump(doc, buf)
     return buf.getvalue()
+
+
+_KEY_OPENS = re.compile(r"^( *)[^\s#-][^#]*:[ \t]*(#.*)?$")  # a key whose value follows on the next lines
+_ITEM = re.compile(r"^( *)- ")
+_KEY = re.compile(r"^( *)[^\s#-][^:#]*:")
+
+
+def _indentation(text: str) -> tuple[int, int]:
+    """How the file indents (a nested mapping's keys; a block list's dashes under its key), from the first
+    place that shows each, so a round trip rewrites only what it changes; ruamel's defaults (2, 0) otherwise."""
+    mapping = offset = None
+    opener = None
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if opener is not None:
+            if (m := _ITEM.match(line)) and offset is None:
+                offset = max(0, len(m[1]) - opener)
+            elif (m := _KEY.match(line)) and mapping is None and len(m[1]) > opener:
+                mapping = len(m[1]) - opener
+        if mapping is not None and offset is not None:
+            break
+        m = _KEY_OPENS.match(line)
+        opener = len(m[1]) if m else None
+    return mapping or 2, offset if offset is not None else 0
 
 
 def _set_fields(node, fields: dict[str, object], empty: tuple = (None,)) -> None:
@@ -153,3 +181,154 @@ def append_patch(text: str, asset: str, entry: dict[str, object]) -> str:
         _child(doc["assets"][asset], "patches", CommentedSeq).append(item)
 
     return _round_trip(text, change)
+
+
+
+def set_applicability(text: str, path: tuple[str, str], entry: dict[str, object]) -> str:
+    """Record an applicability decision on the zone or conduit at `path` (("zones", id) or ("conduits", id)) in
+    YAML `text`: the entry for the same requirement is replaced, else one is appended (the list is made when
+    missing); empty values are left out. Only the lines of that entry change. KeyError: no such zone or conduit."""
+    item = {k: v for k, v in entry.items() if v not in (None, "")}
+    return _edit_decisions(text, path, str(entry["requirement"]), item)
+
+
+def remove_applicability(text: str, path: tuple[str, str], requirement: str) -> str:
+    """Withdraw the applicability decision on `requirement` at the zone or conduit `path` in YAML `text` (the
+    key goes when its list is left empty). KeyError: no such zone, conduit or decision."""
+    return _edit_decisions(text, path, requirement, None)
+
+
+def _edit_decisions(text: str, path: tuple[str, str], requirement: str, item: dict[str, object] | None) -> str:
+    """Set (`item`) or remove (None) the decision on `requirement` in `path`'s `applicability:` list. The lines
+    of that one entry are spliced into the text, so every other line, comment and layout stays as it was; where
+    the file's layout does not allow that (flow style), or the splice would not read back as the intended data,
+    the whole file goes through a ruamel round trip instead."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    def change(doc) -> None:
+        node = _owner_node(doc, path)
+        decisions = node.get("applicability")
+        index = next((i for i, d in enumerate(decisions or []) if isinstance(d, dict)
+                      and _same_requirement(d.get("requirement"), requirement)), None)
+        if item is None:
+            if index is None:
+                raise KeyError(f"{'.'.join(path)}.applicability: {requirement}")
+            del decisions[index]
+            if not decisions:
+                del node["applicability"]
+            return
+        new = CommentedMap((k, _flow(v)) for k, v in item.items())
+        if not isinstance(decisions, list):
+            decisions = node["applicability"] = CommentedSeq()
+            if node.fa.flow_style():
+                decisions.fa.set_flow_style()
+        if index is None:
+            decisions.append(new)
+        else:
+            decisions[index] = new
+
+    whole = _round_trip(text, change)
+    try:
+        spliced = _splice_decision(text, path, requirement, item)
+    except (KeyError, ValueError):
+        spliced = None
+    if spliced is not None:
+        safe = YAML(typ="safe", pure=True)
+        if safe.load(spliced) == safe.load(whole):
+            return spliced
+    return whole
+
+
+def _splice_decision(text: str, path: tuple[str, str], requirement: str, item: dict[str, object] | None
+                     ) -> str | None:
+    """`_edit_decisions` by replacing, inserting or deleting the entry's own lines; None where the layout is
+    not block style."""
+    from ruamel.yaml import YAML
+
+    doc = YAML().load(text)
+    table = doc.get(path[0]) if isinstance(doc, dict) else None
+    node = _owner_node(doc, path)
+    if table.fa.flow_style() or node.fa.flow_style() or not node:
+        return None
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+
+    def content_end(start: int, stop: int) -> int:
+        """The line after the last line of content in [start, stop): trailing blanks and comments belong below."""
+        end = stop
+        while end > start and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith("#")):
+            end -= 1
+        return end
+
+    def next_key_line(mapping, key, fallback: int) -> int:
+        keys = list(mapping)
+        after = keys[keys.index(key) + 1:] if key in keys else []
+        return mapping.lc.key(after[0])[0] if after else fallback
+
+    table_end = next_key_line(doc, path[0], len(lines))
+    owner_end = content_end(table.lc.key(path[1])[0] + 1, next_key_line(table, path[1], table_end))
+    key_col = node.lc.key(next(iter(node)))[1]
+    decisions = node.get("applicability")
+    if decisions is None:
+        if item is None:
+            raise KeyError(requirement)
+        dash = key_col + _indentation(text)[1]
+        block = [" " * key_col + "applicability:\n", *_item_lines(item, dash)]
+        return "".join(lines[:owner_end] + block + lines[owner_end:])
+    if not isinstance(decisions, list) or decisions.fa.flow_style() or not decisions:
+        return None
+    key_line = node.lc.key("applicability")[0]
+    list_end = content_end(key_line + 1, min(next_key_line(node, "applicability", owner_end), owner_end))
+    starts = [decisions.lc.item(i)[0] for i in range(len(decisions))]
+    index = next((i for i, d in enumerate(decisions) if isinstance(d, dict)
+                  and _same_requirement(d.get("requirement"), requirement)), None)
+    dash_match = re.match(r"^( *)- ", lines[starts[0]])
+    if dash_match is None:
+        return None
+    dash = len(dash_match[1])
+    if index is None:
+        if item is None:
+            raise KeyError(requirement)
+        return "".join(lines[:list_end] + _item_lines(item, dash) + lines[list_end:])
+    end = content_end(starts[index], starts[index + 1] if index + 1 < len(starts) else list_end)
+    if item is not None:
+        return "".join(lines[:starts[index]] + _item_lines(item, dash) + lines[end:])
+    if len(decisions) == 1:
+        return "".join(lines[:key_line] + lines[end:])
+    return "".join(lines[:starts[index]] + lines[end:])
+
+
+def _item_lines(item: dict[str, object], dash: int) -> list[str]:
+    """One block-style list entry at column `dash`: text double-quoted, booleans and numbers bare."""
+    out = []
+    for i, (key, value) in enumerate(item.items()):
+        lead = " " * dash + ("- " if i == 0 else "  ")
+        out.append(f"{lead}{key}: {_scalar(value)}\n")
+    return out
+
+
+def _scalar(value: object) -> str:
+    import json
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid YAML double-quoted scalar
+
+
+def _owner_node(doc, path: tuple[str, str]):
+    """The mapping of the zone or conduit at `path`; KeyError when the file does not define it."""
+    table = doc.get(path[0]) if isinstance(doc, dict) else None
+    node = table.get(path[1]) if isinstance(table, dict) else None
+    if not isinstance(node, dict):
+        raise KeyError(".".join(path))
+    return node
+
+
+def _same_requirement(a: object, b: str) -> bool:
+    from ..standard.catalog import normalize_id
+
+    return a is not None and normalize_id(str(a)) == normalize_id(b)
