@@ -46,6 +46,9 @@ class Settings:
     limits: Limits = field(default_factory=Limits)  # for the isolated check of uploaded files
 
 
+GAP_STATES = {"assets_short": "assets short", "system_level": "system level", "partly_bounded": "partly bounded"}
+
+
 def templates() -> Jinja2Templates:
     """Every template autoescaped (their names end in .html.j2, which Jinja's default would not escape)."""
     from jinja2 import Environment, FileSystemLoader
@@ -56,6 +59,8 @@ def templates() -> Jinja2Templates:
     t.env.globals["allowed"] = allowed
     t.env.filters["sl"] = lambda v: "–" if v is None else " ".join(str(x) for x in v.as_list())
     t.env.filters["role_title"] = lambda r: (r or "").replace("_", " ")
+    t.env.filters["level"] = lambda x: int(x) if float(x).is_integer() else x  # Purdue level 4, or 3.5
+    t.env.filters["gap_state"] = lambda s: GAP_STATES.get(s, s or "")
     return t
 
 
@@ -241,9 +246,9 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"error": "bad request", "problems": problems}, status_code=422)
         return page(request, "error.html.j2", 422, status=422, message="; ".join(problems))
 
-    from . import routes_admin, routes_api, routes_auth, routes_plants, routes_review
+    from . import routes_admin, routes_api, routes_auth, routes_plants, routes_review, routes_zones
 
-    for module in (routes_auth, routes_plants, routes_review, routes_admin, routes_api):
+    for module in (routes_auth, routes_plants, routes_zones, routes_review, routes_admin, routes_api):
         app.include_router(module.router)
     return app
 

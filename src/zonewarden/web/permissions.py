@@ -23,6 +23,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "component.declare": ENGINEERS | {"supplier"},  # capability SL, meets, certificate (a supplier: its own)
     "patch.edit": frozenset({"asset_owner"}),  # 62443-2-3 patch states are the asset owner's decision
     "approve": frozenset({"asset_owner"}),  # compensations, accepted findings, change records
+    "applicability.decide": frozenset({"asset_owner"}),  # N/A decisions on zones and conduits, and their withdrawal
     "evidence.add": ENGINEERS | {"supplier"},
     "traffic.upload": ENGINEERS,
     "audit.read": frozenset({"admin", "asset_owner", "auditor"}),

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from ..render.assessment import _external as external_json
 from ..render.assessment import assessment_json, summary_json
 from ..store.tables import Version
 from .app import analysed, plant_or_404
@@ -62,13 +63,18 @@ def versions(request: Request, slug: str, v: Viewer = Depends(require("plant.rea
 
 @router.get("/plants/{slug}/zones", responses=PLANT)
 def zones(request: Request, slug: str, v: Viewer = Depends(require("plant.read"))) -> list[dict[str, Any]]:
-    """Zones with SL-T, SL-C and SL-A (no gaps: those are findings); `assets` counts those the account may see."""
+    """Zones with SL-T, SL-C and SL-A (no gaps: those are findings); `assets` counts those the account may see.
+    Zones outside the system under consideration come last, with `scope` external and no SL."""
     _, _, a = analysed(request, slug)
     counts = zone_counts(v, a.plant)
-    return [{"id": z.id, "name": z.name, "level": z.level, "sl_target": z.sl_target.as_list(),
-             "sl_target_source": z.sl_target_source,
-             "sl_capability": z.sl_capability.as_list() if z.sl_capability else None,
-             "sl_achieved": z.sl_achieved.as_list(), "assets": counts.get(z.id, 0)} for z in a.review.assessment.zones]
+    suc = [{"id": z.id, "name": z.name, "level": z.level, "scope": "suc", "sl_target": z.sl_target.as_list(),
+            "sl_target_source": z.sl_target_source,
+            "sl_capability": z.sl_capability.as_list() if z.sl_capability else None,
+            "sl_achieved": z.sl_achieved.as_list(), "assets": counts.get(z.id, 0)} for z in a.review.assessment.zones]
+    outside = [{"id": zid, "name": a.plant.zones[zid].name, "level": a.plant.zones[zid].level, "scope": "external",
+                "sl_target": None, "sl_target_source": None, "sl_capability": None, "sl_achieved": None,
+                "assets": counts.get(zid, 0)} for zid in a.review.assessment.external]
+    return suc + outside
 
 
 @router.get("/plants/{slug}/assessment", responses=PLANT)
@@ -92,7 +98,8 @@ def gaps(request: Request, response: Response, slug: str, role: str | None = Non
               and (not zone or g.where == zone)]
     response.headers["X-Total-Count"] = str(len(chosen))
     return [{"id": g.id, "scope": g.scope, "where": g.where, "requirement": g.requirement, "title": g.title,
-             "severity": g.severity, "owner_role": g.owner_role, "status": g.status, "assets": g.assets}
+             "severity": g.severity, "owner_role": g.owner_role, "status": g.status, "state": g.state,
+             "assets": g.assets, "conduits": g.conduits}
             for g in chosen[offset:offset + limit]]
 
 
@@ -107,5 +114,8 @@ def zone(request: Request, slug: str, zone: str, v: Viewer = Depends(require("fi
     _, _, a = analysed(request, slug)
     if zone not in a.plant.zones:
         raise HTTPException(404, f"no zone {zone!r}")
-    return assessment_json(a.review.assessment, zone=zone,
+    data = assessment_json(a.review.assessment, zone=zone,
                            summary=a.extra("summary", lambda: summary_json(a.review.assessment)))
+    if zone in a.review.assessment.external:  # no SL or gaps: the zone as an entry point, with its assumptions
+        data["external_zones"] = [x for x in external_json(a.review.assessment) if x["id"] == zone]
+    return data

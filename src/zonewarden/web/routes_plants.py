@@ -113,20 +113,6 @@ def overview(request: Request, slug: str, v: Viewer = Depends(require("plant.rea
     return page(request, "overview.html.j2", **overview_context(request, v, slug))
 
 
-@router.get("/plants/{slug}/zones/{zone}", include_in_schema=False)
-def zone_page(request: Request, slug: str, zone: str, v: Viewer = Depends(require("plant.read"))):
-    plant, version, a = analysed(request, slug)
-    z = next((z for z in a.review.assessment.zones if z.id == zone), None)
-    if z is None:
-        raise HTTPException(404, f"plant {slug!r} has no zone {zone!r}")
-    from ..render.charts import sl_chart
-
-    conduits = [c for c in a.review.assessment.conduits if zone in c.zones]
-    return page(request, "zone.html.j2", plant=plant, version=version, a=a, z=z, conduits=conduits,
-                chart=sl_chart(z.sl_target, z.sl_achieved, z.sl_capability, label=z.id),
-                catalog=a.review.catalog, zone_model=a.plant.zones[zone])
-
-
 def diagram(v: Viewer, a) -> str:
     """The version's diagram as the viewer may see it (a supplier's: its own assets, no gaps), drawn once."""
     from ..render.diagram import zone_diagram

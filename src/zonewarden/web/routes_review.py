@@ -19,7 +19,7 @@ from ..render import registers
 from ..render.plant_edit import edit_mapping, upsert_tracking
 from ..store.evidence import EvidenceError, check
 from ..store.tables import Approval, Evidence, TrafficRun, Version
-from .app import MAX_ID, analysed, page, plant_or_404, record
+from .app import GAP_STATES, MAX_ID, analysed, page, plant_or_404, record
 from .approvals import change_fingerprint, fingerprint
 from .auth import Viewer, require
 from .isolation import LimitExceeded
@@ -34,17 +34,20 @@ SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 # --- gap register ------------------------------------------------------------------------------------------
 @router.get("/plants/{slug}/gaps", include_in_schema=False)
 def gaps_page(request: Request, slug: str, role: str | None = None, status: str | None = None,
-              zone: str | None = None, v: Viewer = Depends(require("findings.read"))):
+              zone: str | None = None, state: str | None = None, v: Viewer = Depends(require("findings.read"))):
     plant, version, a = analysed(request, slug)
     ordered, by_where, roles = a.extra("gap-register", lambda: register_index(a.review.assessment.gaps))
     shown = [g for g in (by_where.get(zone, []) if zone else ordered)
-             if (not role or g.owner_role == role) and (not status or g.status == status)]
+             if (not role or g.owner_role == role) and (not status or g.status == status)
+             and (not state or g.state == state)]
+    na = [n for n in a.extra("na-register", lambda: na_register(a)) if not zone or n["where"] == zone]
     with request.app.state.db.session() as s:
         counts: dict[str, int] = {}
         for subject in s.scalars(select(Evidence.subject).where(Evidence.plant_id == plant.id)):
             counts[subject] = counts.get(subject, 0) + 1
     return page(request, "gaps.html.j2", plant=plant, version=version, gaps=shown[:500], total=len(shown),
-                roles=roles, role=role, status=status, zone=zone, statuses=STATUSES, evidence=counts)
+                roles=roles, role=role, status=status, zone=zone, state=state, states=GAP_STATES, statuses=STATUSES,
+                evidence=counts, na=na[:500], na_total=len(na), external=a.review.assessment.external)
 
 
 def register_index(gaps: list) -> tuple[list, dict[str, list], list[str]]:
@@ -54,6 +57,18 @@ def register_index(gaps: list) -> tuple[list, dict[str, list], list[str]]:
     for g in ordered:
         by_where.setdefault(g.where, []).append(g)
     return ordered, by_where, sorted({g.owner_role for g in gaps})
+
+
+def na_register(a) -> list[dict]:
+    """Once per version: every requirement that does not apply at a zone or conduit of the system under
+    consideration, declared or inferred, in plant order."""
+    from .routes_zones import not_applicable_rows
+
+    r = a.review.assessment
+    places = [("zone", z.id, z.not_applicable) for z in r.zones] + [("conduit", c.id, c.not_applicable)
+                                                                      for c in r.conduits]
+    return [{"scope": scope, "where": where, **row} for scope, where, na in places
+            for row in not_applicable_rows(na, a.review.catalog)]
 
 
 @router.post("/plants/{slug}/tracking", include_in_schema=False)
@@ -398,7 +413,7 @@ DOCUMENTS = {
 @router.get("/plants/{slug}/documents", include_in_schema=False)
 def documents_page(request: Request, slug: str, v: Viewer = Depends(require("documents.read"))):
     plant, version, a = analysed(request, slug)
-    zones = sorted(a.plant.zones)
+    zones = sorted(z.id for z in a.review.assessment.zones)  # an external zone has no SL-T to procure against
     return page(request, "documents.html.j2", plant=plant, version=version, documents=list(DOCUMENTS), zones=zones)
 
 
@@ -470,6 +485,9 @@ def procurement_pack(request: Request, slug: str, zone: str, component_type: str
     if zone not in a.plant.zones:
         raise HTTPException(404, f"no zone {zone!r}")
     _supplier_zone(v, a.plant, zone)
+    if zone in a.review.assessment.external:
+        raise HTTPException(404, f"zone {zone!r} lies outside the system under consideration: it has no SL-T to "
+                            "procure against")
     if component_type not in COMPONENT_TYPES:
         raise HTTPException(422, f"component_type {component_type!r}: expected one of {', '.join(COMPONENT_TYPES)}")
     if format not in PACK_TYPES:

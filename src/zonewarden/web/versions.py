@@ -17,7 +17,7 @@ from fastapi import HTTPException, Request
 from ..store import audit
 from ..store.plants import Upload, add_version, create_plant, files_of, slugify, version_hash
 from ..store.tables import User, Version
-from .analyses import PlantRejected
+from .analyses import Analysed, PlantRejected
 from .app import analysed, plant_or_404, version_or_404
 from .auth import Viewer
 from .guards import owner_only_changes
@@ -29,6 +29,12 @@ def check_files(request: Request, upload: Upload, v: Viewer | None = None, previ
     name, or PlantRejected (LimitExceeded for `untrusted` files the isolated check could not finish). With
     `previous` (the analysis of the newest version), a role other than the asset owner may not make the asset
     owner's changes (web/guards.py): 403."""
+    return checked(request, upload, v, previous, untrusted).plant.plant.name
+
+
+def checked(request: Request, upload: Upload, v: Viewer | None = None, previous=None,
+            untrusted: bool = False) -> Analysed:
+    """`check_files`, answering the analysis of the files."""
     a = request.app.state.analyses.prime(version_hash(upload.files), upload.entry, upload.files, untrusted)
     if previous is not None and v is not None and v.role != "asset_owner":
         theirs = owner_only_changes(previous.plant, a.plant)
@@ -38,7 +44,7 @@ def check_files(request: Request, upload: Upload, v: Viewer | None = None, previ
     broken = [w.message for w in a.warnings if w.rule == "tracking-file"]
     if broken:  # the CLI stops at a tracking file it cannot read; a version must not lose the decisions silently
         raise PlantRejected(broken)
-    return a.plant.plant.name
+    return a
 
 
 def store_upload(request: Request, v: Viewer, upload: Upload, message: str, slug: str | None = None) -> Version:
@@ -65,8 +71,11 @@ def store_upload(request: Request, v: Viewer, upload: Upload, message: str, slug
 
 def edit_version(request: Request, v: Viewer, slug: str, base: int | None,
                  edit: Callable[[dict[str, bytes], str], dict[str, bytes]], message: str, action: str,
-                 subject: str, detail: dict | None = None) -> Version:
-    """Apply `edit(files, entry) -> files` to the newest version and store the result as the next version."""
+                 subject: str, detail: dict | None = None,
+                 verify: Callable[[Analysed], None] | None = None) -> Version:
+    """Apply `edit(files, entry) -> files` to the newest version and store the result as the next version;
+    `verify` sees the analysis of the new files first and may refuse them (an HTTPException), e.g. when the
+    checks warn about the very entry the form wrote."""
     db = request.app.state.db
     with db.session() as s:
         plant = plant_or_404(s, slug)
@@ -86,9 +95,11 @@ def edit_version(request: Request, v: Viewer, slug: str, base: int | None,
         raise HTTPException(422, "nothing changed: the plant already says this")
     upload = Upload(changed, entry)
     try:
-        check_files(request, upload, v, analysed(request, slug, newest.number)[2])
+        candidate = checked(request, upload, v, analysed(request, slug, newest.number)[2])
     except PlantRejected as e:
         raise HTTPException(422, "the change would make the plant invalid: " + "; ".join(e.errors[:5])) from None
+    if verify is not None:
+        verify(candidate)
     with db.session() as s:
         plant = plant_or_404(s, slug)
         if version_or_404(s, plant).number != newest.number:
