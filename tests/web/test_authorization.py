@@ -13,7 +13,8 @@ from zonewarden.web.routes_auth import PUBLIC
 
 from .conftest import ACCOUNTS, EXAMPLE, PASSWORD, SLUG, example_zip, login
 
-PARAMS = {"slug": SLUG, "zone": "cell-1", "asset": "plc-filler", "name": "victim", "eid": "1", "key": "depth"}
+PARAMS = {"slug": SLUG, "zone": "cell-1", "conduit": "eng-cell1", "asset": "plc-filler", "name": "victim", "eid": "1",
+          "key": "depth"}
 QUERY = {"/plants/{slug}/diff": "?old=1&new=1", "/plants/{slug}/change-record": "?old=1&new=2",
          "/plants/{slug}/procurement/{zone}": "?component_type=embedded_device"}
 FORMS = {  # a form each route accepts, so an allowed role gets past validation to the action itself
@@ -27,6 +28,10 @@ FORMS = {  # a form each route accepts, so an allowed role gets past validation 
     "/plants/{slug}/traffic": {},
     "/plants/{slug}/patches": {"asset": "plc-filler", "ref": "ICSA-22-349-03", "state": "deferred"},
     "/plants/{slug}/procurement/{zone}/response": {"asset": "plc-filler"},
+    "/plants/{slug}/zones/{zone}/applicability": {"requirement": "SR 2.6", "justification": "matrix"},
+    "/plants/{slug}/conduits/{conduit}/applicability": {"requirement": "SR 3.1", "justification": "matrix"},
+    "/plants/{slug}/zones/{zone}/applicability/withdraw": {"requirement": "SR 2.6"},
+    "/plants/{slug}/conduits/{conduit}/applicability/withdraw": {"requirement": "SR 3.1"},
     "/admin/users": {"name": "newbie", "role": "auditor", "password": PASSWORD},
     "/admin/users/{name}/disable": {},
     "/logout": {},

@@ -102,6 +102,11 @@ def test_a_day_in_the_web_app(server, browser, tmp_path, db_url):
     assert rows.count() > 20
     row = page.locator('tr[data-gap="gap:cell-1:SR 1.1"]')
     assert row.count() == 1 and "open" in row.locator("select").input_value()
+    assert "assets short" in row.locator("td.state").inner_text()
+    na = page.locator('#na tr[data-na="sis:SR 2.6"]')  # the SIS zone's approved N/A decision, and an inferred one
+    assert "N/A, declared" in na.inner_text() and "helvion-ot" in na.inner_text()
+    assert "no wireless asset" in page.locator('#na tr[data-na="cell-1:SR 1.6"]').inner_text()
+    assert page.locator("#external", has_text="enterprise").count() == 1
     page.screenshot(path=str(out / "gaps.png"))
     row.locator("select").select_option("in-progress")
     row.locator("input[name=justification]").fill("Jump host accounts are being rolled out (browser test).")

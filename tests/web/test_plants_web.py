@@ -112,11 +112,17 @@ def test_only_the_asset_owner_may_set_approvals_and_patch_states(web_sqlite):
     files = newest_files(web_sqlite)
     text = files["plant.yaml"].decode()
     assert "approved_by: helvion-ot" in text
-    backdated = text.replace('approved_on: "2026-02-16"', 'approved_on: "2025-02-16"', 1)
+    head, comps = text.split("\ncompensations:", 1)  # the first compensation's approval, backdated
+    backdated = head + "\ncompensations:" + comps.replace('approved_on: "2026-02-16"', 'approved_on: "2025-02-16"', 1)
     forged = dict(files, **{"plant.yaml": backdated.encode()})
     r = post(integ, f"/plants/{SLUG}/versions", {"message": "backdate an approval"},
              {"file": ("p.zip", zipped(forged), "application/zip")})
     assert r.status_code == 403 and "only an asset owner may change the approval of compensation" in r.text
+    na = text.replace('approved_on: "2026-02-16"', 'approved_on: "2025-02-16"', 1)  # the SIS zone's N/A decision
+    assert na.index("2025-02-16") < text.index("\ncompensations:")
+    r = post(integ, f"/plants/{SLUG}/versions", {"message": "backdate an N/A decision"},
+             {"file": ("p.zip", zipped(dict(files, **{"plant.yaml": na.encode()})), "application/zip")})
+    assert r.status_code == 403 and "the approved applicability decision on SR 2.6 of zone sis" in r.text
     cell1 = next(p for p in files if p.endswith("cell-1.yaml"))
     patched = dict(files, **{cell1: files[cell1].decode().replace("state: deferred", "state: installed", 1).encode()})
     assert patched != files

@@ -72,7 +72,7 @@ def plants(web_sqlite):
 
 
 def target(path: str, supplier: str, slug: str) -> str:
-    params = {"slug": slug, "name": "victim", "eid": "1", "key": "depth", **OWN[supplier]}
+    params = {"slug": slug, "name": "victim", "eid": "1", "key": "depth", "conduit": "eng-cell1", **OWN[supplier]}
     out = path.replace("/documents/{name}", "/documents/crs.md")
     for k, v in params.items():
         out = out.replace("{" + k + "}", v)
