@@ -1,9 +1,11 @@
 """Management of change: who must approve a change, what to verify before and after it, and how to roll it back.
 
 The record is derived from the semantic diff and the impact, never written by hand: the asset owner
-always approves; the integrator when conduits, flow rules or countermeasures change; a product supplier
-when the capability claims of its components change (a firmware update included, since the claim was made
-for the old firmware). Validated plants (`plant.validated`) get the verification steps as required,
+always approves (N/A decisions and the scope of the system under consideration are theirs); the integrator
+when conduits, flow rules or countermeasures change; a product supplier when the capability claims of its
+components change (a firmware update included, since the claim was made for the old firmware). A firmware
+change that re-opens a certificate is a required step: re-certify or re-assess, with the SL-C the asset
+counts at until then. Validated plants (`plant.validated`) get the verification steps as required,
 signed steps. docs/change.md#the-change-record.
 """
 
@@ -74,9 +76,12 @@ def approvals(impact: Impact, old: Plant, new: Plant) -> list[Approval]:
     out: list[Approval] = []
     owners = [new.plant.owner] if new.plant.owner in new.roles else [r for r, v in new.roles.items()
                                                                        if v.kind == "asset_owner"]
+    owns = [f"N/A decision {c.id.split('#')[0]} {c.action}" for c in changes if c.kind == "applicability"]
+    owns += [f"zone {d.id} {'leaves' if d.presence == 'left-suc' else 'joins'} the system under consideration"
+             for d in impact.zones if d.presence in ("left-suc", "joined-suc")]
     for rid in owners:
         out.append(Approval(rid, "asset_owner", roles[rid].name, "approves every change, its impact and residual "
-                            "risk"))
+                            "risk" + (f"; and decides: {', '.join(owns)}" if owns else "")))
     network = [c for c in changes if c.kind in ("conduit", "flow", "countermeasure")]
     if network:
         named = {owner for c in network for side in (c.old, c.new) if side and (owner := _owner(c, side, new, old))}
@@ -96,7 +101,9 @@ def approvals(impact: Impact, old: Plant, new: Plant) -> list[Approval]:
         if c.action == "added" and asset.capability is not None:
             claims.setdefault(asset.supplier, []).append(f"{c.id} (new, claims {_claim(asset)})")
         elif c.action == "changed" and (f := c.find("firmware")):
-            claims.setdefault(asset.supplier, []).append(f"{c.id} (firmware {f.old} -> {f.new})")
+            cert = next((f"; its certificate does not cover {f.new}" for d in impact.capabilities
+                         if d.asset == c.id and d.reopened), "")
+            claims.setdefault(asset.supplier, []).append(f"{c.id} (firmware {f.old} -> {f.new}{cert})")
         elif c.action == "changed" and c.find("capability"):
             claims.setdefault(asset.supplier, []).append(f"{c.id} (capability claims changed)")
     for rid, what in claims.items():
@@ -143,6 +150,32 @@ def verification(impact: Impact, new: Plant, plant_arg: str) -> tuple[list[str],
                       f"{', '.join(conduits)}.")
         after.append(f"Capture traffic on {', '.join(conduits)} and run `zonewarden traffic {plant_arg} CAPTURE`: "
                      "no flow outside the rules, and no allowed flow missing.")
+    for cap in impact.capabilities:
+        if not cap.reopened:
+            continue
+        asset = new.assets[cap.asset]
+        supplier = new.roles[asset.supplier].name if asset.supplier in new.roles else "its supplier"
+        before.append(f"Ask {supplier} whether the certificate of {cap.asset} covers firmware {asset.firmware}, or "
+                      "plan its re-certification or a re-assessment.")
+        after.append(f"Required: re-certify {cap.asset} for firmware {asset.firmware}, or re-assess it against the "
+                     f"capability items listed under Verify again ({cap.reopened}); until then it counts at SL-C "
+                     f"{cap.sl[1]} ({cap.source[1]}) instead of {cap.sl[0]} ({cap.source[0]}).")
+    for z in impact.zones:
+        if z.presence == "left-suc":
+            before.append(f"The asset owner confirms that zone {z.id} lies outside the system under consideration "
+                          f"and records the assumptions about it; {len(z.gaps_closed)} gap(s) leave the assessment.")
+        elif z.presence == "joined-suc":
+            after.append(f"Assess zone {z.id} as part of the system under consideration: its SL-T {z.sl_target[1]}, "
+                         f"its countermeasures and its {len(z.gaps_opened)} gap(s).")
+    for c in d.of("applicability"):
+        entry = c.new or {}
+        if c.action != "removed" and entry.get("not_applicable", True):
+            who = f"approved by {entry['approved_by']}" if entry.get("approved_by") else \
+                "NOT approved (it does not count)"
+            when = f" on {entry['approved_on']}" if entry.get("approved_on") else ""
+            after.append(f"File the N/A decision of {c.id.split(':', 1)[1].split('#')[0]} at {entry.get('at')} "
+                         f"{c.parent} with its justification ({entry.get('justification')}), {who}{when}, and its "
+                         f"evidence ({entry.get('evidence') or 'none recorded'}).")
     for r in impact.reverify:
         after.append(f"Verify on {r.scope} {r.where}: {', '.join(r.requirements)} ({r.reason}).")
     for c in d.of("compensation", "removed"):
@@ -185,6 +218,18 @@ def rollback(impact: Impact, base: str, plant_path: str) -> list[str]:
         elif c.kind == "compensation" and c.action == "removed":
             asset, _, req = c.id.partition(":")
             out.append(f"Restore the compensation of {req} for {asset}; the asset owner approves it again.")
+        elif c.kind == "applicability":
+            side = c.new or c.old or {}
+            what = f"the N/A decision of {c.id.split(':', 1)[1].split('#')[0]} at {side.get('at')} {c.parent}"
+            out.append({"added": f"Withdraw {what}.",
+                        "removed": f"Restore {what}; the asset owner approves it again.",
+                        "changed": f"Set back {what} to its state at {base}."}[c.action])
+        elif c.kind == "zone" and c.action == "changed":
+            moved = next((d for d in impact.zones if d.id == c.id and d.presence in ("left-suc", "joined-suc")), None)
+            back = "" if moved is None else " (it returns to the system under consideration)" \
+                if moved.presence == "left-suc" else " (it leaves the system under consideration again)"
+            out.append(f"Set back {', '.join(f.field for f in c.fields)} of zone {c.id} to their values at {base}"
+                       f"{back}.")
         elif c.kind == "countermeasure" and c.action == "added":
             out.append(f"Remove countermeasure {c.id}, or return its device to the configuration kept before.")
         elif c.kind == "countermeasure":

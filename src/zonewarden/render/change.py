@@ -13,7 +13,7 @@ from rich.table import Table
 from .. import __version__
 from ..analysis.change_record import ChangeRecord
 from ..analysis.diff import Change
-from ..analysis.impact import Impact
+from ..analysis.impact import Impact, ScopeDelta
 from ..model.sl import SLVector
 from .documents import ROLE_TITLES, environment, fingerprint
 
@@ -53,6 +53,11 @@ def describe_change(c: Change) -> str:
         return f"{side.get('kind')} at {where}; meets {', '.join(side.get('meets') or []) or '-'}"
     if c.kind == "compensation":
         return f"by {', '.join(side.get('by') or [])}"
+    if c.kind == "applicability":
+        decision = "not applicable" if side.get("not_applicable", True) else "applicable against the inference"
+        who = f", approved by {side['approved_by']}" if side.get("approved_by") else ", not approved"
+        when = f" on {side['approved_on']}" if side.get("approved_on") else ""
+        return f"{side.get('at')} {c.parent}: {decision}{who}{when}: {side.get('justification')}"
     if c.kind == "scenario":
         return f"zone {side.get('zone')}, likelihood {side.get('likelihood')}"
     return ""
@@ -67,7 +72,8 @@ def context(impact: Impact) -> dict[str, Any]:
         scopes.append({"scope": d.scope, "id": d.id, "presence": d.presence,
                        "sl_target": _pair(*d.sl_target, show=_vec), "sl_achieved": _pair(*d.sl_achieved, show=_vec),
                        "opened": len(d.gaps_opened), "closed": len(d.gaps_closed), "changed": len(d.gaps_changed),
-                       "risk": _pair(*d.risk) if d.scope == "zone" else ""})
+                       "risk": _pair(*d.risk) if d.scope == "zone" else "",
+                       "applicability": _na_counts(d)})
     effects = [e for e in impact.effects if e.kind != "reverify"]
     return {
         "changes": [{"kind": c.kind, "id": c.id, "action": c.action, "details": describe_change(c)}
@@ -77,8 +83,17 @@ def context(impact: Impact) -> dict[str, Any]:
         "info": [e for e in effects if e.severity == "info"],
         "counts": impact.counts(),
         "compensations": impact.compensations,
+        "applicability": [(d, n) for d in [*impact.zones, *impact.conduits] for n in d.applicability],
+        "capabilities": impact.capabilities,
         "reverify": impact.reverify,
     }
+
+
+def _na_counts(d: ScopeDelta) -> str:
+    """Requirements that apply now (+) and that no longer apply (-) at a zone or conduit."""
+    more = sum(1 for n in d.applicability if n.change == "now-applicable")
+    fewer = sum(1 for n in d.applicability if n.change == "now-not-applicable")
+    return " ".join(x for x in (f"+{more}" if more else "", f"-{fewer}" if fewer else "") if x)
 
 
 def impact_json(impact: Impact, old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -103,11 +118,29 @@ def print_impact(console: Console, impact: Impact, old: str, new: str) -> None:
     console.print(t)
     if ctx["scopes"]:
         t = Table(title="zones and conduits", title_justify="left")
-        for col in ("scope", "id", "SL-T", "SL-A", "gaps +", "gaps -", "gaps ~", "residual risk"):
+        for col in ("scope", "id", "SL-T", "SL-A", "gaps +", "gaps -", "gaps ~", "applies +/-", "residual risk"):
             t.add_column(col, overflow="fold")
         for s in ctx["scopes"]:
             t.add_row(s["scope"], s["id"] + ("" if s["presence"] == "both" else f" ({s['presence']})"), s["sl_target"],
-                      s["sl_achieved"], str(s["opened"]), str(s["closed"]), str(s["changed"]), s["risk"])
+                      s["sl_achieved"], str(s["opened"]), str(s["closed"]), str(s["changed"]), s["applicability"],
+                      s["risk"])
+        console.print(t)
+    if ctx["applicability"]:
+        t = Table(title="applicability (N/A)", title_justify="left")
+        for col in ("at", "requirement", "before", "after", "gaps"):
+            t.add_column(col, overflow="fold")
+        for d, n in ctx["applicability"]:
+            gaps = ", ".join([f"+{g.id}" for g in n.gaps_opened] + [f"-{g.id}" for g in n.gaps_closed])
+            t.add_row(f"{d.scope} {d.id}", n.requirement, n.before.why() if n.before else "applies",
+                      n.after.why() if n.after else f"applies: {n.why}", gaps)
+        console.print(t)
+    if ctx["capabilities"]:
+        t = Table(title="capability (SL-C)", title_justify="left")
+        for col in ("asset", "SL-C", "source", "why"):
+            t.add_column(col, overflow="fold")
+        for c in ctx["capabilities"]:
+            why = c.reopened or ("certificate counts again" if c.restored else "")
+            t.add_row(c.asset, _pair(*c.sl), _pair(*c.source), why)
         console.print(t)
     if ctx["effects"]:
         t = Table(title="effects", title_justify="left")
