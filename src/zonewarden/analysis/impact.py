@@ -2,8 +2,12 @@
 
 Both plants are reviewed in full (assessment and attack paths) and compared element by element; the
 semantic diff then says which requirements must be verified again, because a computation cannot know
-whether the new firmware still does what the old one's certificate said. Every effect carries a stable
-id and a severity on the one scale, so `--fail-on` can gate a merge request. docs/change.md.
+whether the new firmware still does what the old one's certificate said. Only the system under
+consideration is assessed: a zone that crosses its boundary (scope suc <-> external) is reported as such,
+never as gaps met. Requirements whose applicability changes (an N/A decision, or an inference such as a
+wireless asset) say why they apply now and which gaps they open; a gap that stays open but changes state
+(assets short, system level, partly bounded) is reported with its new remedy. Every effect carries a
+stable id and a severity on the one scale, so `--fail-on` can gate a merge request. docs/change.md.
 """
 
 from __future__ import annotations
@@ -39,8 +43,9 @@ class Effect:
     """One consequence of the change, on the findings' severity scale."""
 
     id: str  # stable: `gap-opened:gap:cell-1:SR 1.1`
-    kind: str  # gap-opened | gap-closed | finding-opened | finding-closed | sl-achieved | sl-target | risk | depth
-    #            | scope | attack-path | compensation | check | tracking-stale | reverify
+    kind: str  # gap-opened | gap-closed | gap-changed | finding-opened | finding-closed | sl-achieved | sl-target
+    #            | risk | depth | scope | applicability | capability | attack-path | compensation | check
+    #            | tracking-stale | reverify
     severity: str
     message: str
     where: str | None = None
