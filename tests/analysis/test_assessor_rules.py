@@ -44,17 +44,21 @@ def test_three_zone_plant_sl_a_and_gaps_by_hand():
     # corp is untrusted: outside the SuC, no result, no gaps
     assert [z.id for z in a.zones] == ["scada", "control"] and a.external == ["corp"]
     scada, control = zone(a, "scada"), zone(a, "control")
-    # scada (host devices, SL-C 2; corp-scada reaches an external zone, so SR 1.13 and 4.1 RE 1 apply):
-    #   IAC 0: SR 1.13 (level 1) has no host counterpart; fw-corp meets it on corp-scada only
+    # scada (host devices, SL-C 2; corp-scada reaches an external zone, so SR 1.13 and 4.1 RE 1 apply there and
+    # in the zone, but not on scada-control, which reaches no untrusted network):
+    #   IAC 1: fw-corp meets SR 1.13 on every conduit where it applies; SR 1.13 RE 1 (2) has no host counterpart
     #   UC 0: SR 2.3 (1) system level     SI 1: SR 3.2 RE 1 (2)     DC 1: SR 4.1 RE 1 (2)
-    #   RDF 0: SR 5.2, 5.3, 5.4 (1)       TRE 2: SR 6.1 RE 1 needs SL-C 3      RA 0: SR 7.5 (1)
-    assert scada.sl_achieved == SLVector([0, 0, 1, 1, 0, 2, 0])
+    #   RDF 0: SR 5.2 on corp-scada only (partly bounded), 5.3, 5.4 (1)
+    #   TRE 2: SR 6.1 RE 1 needs SL-C 3      RA 0: SR 7.5 (1)
+    assert scada.sl_achieved == SLVector([1, 0, 1, 1, 0, 2, 0])
+    assert scada.states["SR 1.13"].by == "conduits" and scada.states["SR 1.13"].bounded == ("corp-scada",)
     g = gaps_of(scada)
-    assert set(g) == {"SR 1.13", "SR 1.13 RE 1", "SR 2.3", "SR 3.2 RE 1", "SR 4.1 RE 1", "SR 5.1 RE 1",
+    assert set(g) == {"SR 1.13 RE 1", "SR 2.3", "SR 3.2 RE 1", "SR 4.1 RE 1", "SR 5.1 RE 1",
                       "SR 5.2", "SR 5.2 RE 1", "SR 5.3", "SR 5.4", "SR 7.5"}
     assert all(gap.assets == [] and gap.suppliers == [] for gap in g.values())  # system level: no asset named
-    assert (g["SR 1.13"].state, g["SR 1.13"].conduits) == ("partly_bounded", ["scada-control"])
-    assert "met on corp-scada but not on scada-control" in g["SR 1.13"].why
+    assert (g["SR 5.2"].state, g["SR 5.2"].conduits) == ("partly_bounded", ["scada-control"])
+    assert "met on corp-scada but not on scada-control" in g["SR 5.2"].why
+    assert (g["SR 4.1 RE 1"].state, g["SR 4.1 RE 1"].conduits) == ("system_level", ["corp-scada"])
     assert {r for r, gap in g.items() if gap.owner_role == "asset_owner"} == {"SR 2.3", "SR 7.5"}
     assert g["SR 5.4"].state == "system_level" and g["SR 5.4"].owner_role == "integrator"
     # control (embedded; rtu-1 UC 1; only scada-control, so SR 1.13 and 4.1 RE 1 are inferred N/A):
@@ -139,21 +143,27 @@ def test_legacy_asset_whose_compensation_was_refused_sends_the_gap_to_the_asset_
 
 
 def test_tls_on_one_conduit_does_not_protect_the_zone(plant_file):
-    # SR 4.1 RE 1 (a boundary requirement) met on corp-scada only: partly bounded, names scada-control
-    text = THREE_ZONES.read_text().replace("meets: [SR 1.13], owner: integ}", "meets: [SR 1.13], owner: integ}\n"
-                                           "  tls: {kind: encryption, at: {conduit: corp-scada}, meets: [SR 4.1 RE 1]}")
-    g = gaps_of(zone(run(plant_file, text), "scada"))["SR 4.1 RE 1"]
+    # SR 5.1 RE 1 (a boundary requirement that applies on every conduit) met on corp-scada only: partly
+    # bounded, names scada-control. SR 4.1 RE 1 applies only on corp-scada (scada-control reaches no
+    # untrusted network), so TLS there is enough.
+    text = THREE_ZONES.read_text().replace("owner: integ}", "owner: integ}\n"
+                                           "  tls: {kind: encryption, at: {conduit: corp-scada}, meets: [SR 4.1 RE 1, "
+                                           "SR 5.1 RE 1]}")
+    scada = zone(run(plant_file, text), "scada")
+    g = gaps_of(scada)["SR 5.1 RE 1"]
     assert (g.state, g.conduits) == ("partly_bounded", ["scada-control"])
+    st = scada.states["SR 4.1 RE 1"]
+    assert (st.by, st.bounded) == ("conduits", ("corp-scada",))
     both = text.replace("  scada-control:\n    zones: [scada, control]\n",
                         "  scada-control:\n    zones: [scada, control]\n    countermeasures: [tls2]\n") + \
-        "  tls2: {kind: encryption, at: {conduit: scada-control}, meets: [SR 4.1 RE 1]}\n"
-    st = zone(run(plant_file, both), "scada").states["SR 4.1 RE 1"]
+        "  tls2: {kind: encryption, at: {conduit: scada-control}, meets: [SR 5.1 RE 1]}\n"
+    st = zone(run(plant_file, both), "scada").states["SR 5.1 RE 1"]
     assert (st.by, st.bounded) == ("conduits", ("corp-scada", "scada-control"))
 
 
 def test_ips_on_a_conduit_does_not_lift_it_above_its_zones(plant_file):
     # SR 6.2 is the conduit's only TRE requirement; it holds part of TRE, so its TRE is capped at its zones' (2)
-    text = THREE_ZONES.read_text().replace("meets: [SR 1.13], owner: integ}", "meets: [SR 1.13], owner: integ}\n"
+    text = THREE_ZONES.read_text().replace("owner: integ}", "owner: integ}\n"
                                            "  ips: {kind: ids, at: {conduit: corp-scada}, meets: [SR 6.1, SR 6.1 RE 1, "
                                            "SR 6.2]}")
     a = run(plant_file, text)

@@ -106,10 +106,10 @@ def test_three_zone_plant_from_the_command_line():
     res = runner.invoke(app, ["assess", str(plant), "--format", "json"])
     assert res.exit_code == 0, res.output
     d = json.loads(res.output)
-    assert {z["id"]: z["sl_achieved"] for z in d["zones"]} == {"scada": [0, 0, 1, 1, 0, 2, 0],
+    assert {z["id"]: z["sl_achieved"] for z in d["zones"]} == {"scada": [1, 0, 1, 1, 0, 2, 0],
                                                               "control": [2, 0, 1, 2, 0, 2, 0]}
     scada = d["zones"][0]
-    assert all(g["assets"] == [] for g in scada["gaps"]) and len(scada["gaps"]) == 11
+    assert all(g["assets"] == [] for g in scada["gaps"]) and len(scada["gaps"]) == 10
     assert {n["requirement"] for n in scada["not_applicable"]} == {"SR 1.6", "SR 1.6 RE 1", "SR 2.2", "SR 2.2 RE 1"}
     assert d["external_zones"][0]["id"] == "corp"
     table = runner.invoke(app, ["assess", str(plant)]).output

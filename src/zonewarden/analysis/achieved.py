@@ -115,6 +115,11 @@ class Coverage:
     awaiting_comp: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # only a countermeasure missing
     refused_comp: dict[tuple[str, str], str] = field(default_factory=dict)  # (asset, 3-3 id) -> why not
     zone_conduits: dict[str, list[str]] = field(default_factory=dict)  # zone -> its conduits, in plant order
+    conduit_na: Mapping[str, Mapping[str, NotApplicable]] = field(default_factory=dict)  # conduit -> N/A there
+
+    @property
+    def any_compensation(self) -> bool:
+        return bool(self.valid_comp or self.pending_comp or self.awaiting_comp or self.refused_comp)
 
 
 def coverage(plant: Plant, catalog: Catalog, valid: Iterable[int], pending: Iterable[int] = (),
@@ -201,20 +206,27 @@ def requirement_state(req: Requirement, cms: Mapping[str, list[str]], members: M
     unbounded: list[str] = []
     if conduits and is_boundary(req.id):
         for cid in conduits:
+            if req.id in cov.conduit_na.get(cid, {}):
+                continue  # not applicable on that conduit (it reaches no untrusted network): nothing to bound
             (bounded if req.id in cov.conduit_cms.get(cid, {}) else unbounded).append(cid)
-        if not unbounded:
+        if bounded and not unbounded:
             ids = sorted({m for cid in bounded for m in cov.conduit_cms[cid][req.id]})
             return RequirementState(**base, satisfied=True, by="conduits", countermeasures=tuple(ids),
                                     bounded=tuple(bounded))
     short, system, asked = members.short(FRS.index(fr), req.id[3:], counterpart_levels(catalog).get(req.id, {}))
     if members.count and not short and not system:
         return RequirementState(**base, satisfied=True, by="assets")
-    compensated = [a for a in short if (a, req.id) in cov.valid_comp]
-    pending = [a for a in short if a not in compensated and (a, req.id) in cov.pending_comp]
-    awaiting = [a for a in short if a not in compensated and (a, req.id) in cov.awaiting_comp]
-    refused = [(a, cov.refused_comp[(a, req.id)]) for a in short if a not in compensated and a not in pending
-               and a not in awaiting and (a, req.id) in cov.refused_comp]
-    uncovered = [a for a in short if a not in compensated]
+    if cov.any_compensation and short:
+        rid = req.id
+        compensated = [a for a in short if (a, rid) in cov.valid_comp]
+        done = set(compensated)
+        pending = [a for a in short if a not in done and (a, rid) in cov.pending_comp]
+        awaiting = [a for a in short if a not in done and (a, rid) in cov.awaiting_comp]
+        waiting = done.union(pending, awaiting)
+        refused = [(a, cov.refused_comp[(a, rid)]) for a in short if a not in waiting and (a, rid) in cov.refused_comp]
+        uncovered = [a for a in short if a not in done]
+    else:
+        compensated, pending, awaiting, refused, uncovered = [], [], [], [], short
     ok = bool(members.count) and not uncovered and not system
     if ok:
         return RequirementState(**base, satisfied=True, by="compensation", short=tuple(short),

@@ -131,6 +131,7 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
     findings += unneeded_compensations(plant, catalog, caps, valid)
     cov = coverage(plant, catalog, valid, approval_only, implementation_only, why_not)
     app = applicability(plant, catalog)
+    cov.conduit_na = app.conduits
     suc = [zid for zid, z in plant.zones.items() if not z.external]
     external = [zid for zid, z in plant.zones.items() if z.external]
     findings += [f for f in app.findings if f.path[:2] not in {("zones", z) for z in external}]

@@ -2,7 +2,8 @@
 
 Each 62443 requirement behind a target item gets its state in this plant, from the one assessment:
 - 3-3 SRs and REs: per zone and conduit, met (how: countermeasure, assets, compensation), an open or
-  tracked gap where SL-T asks for it, or not targeted (above every SL-T and met nowhere);
+  tracked gap where SL-T asks for it, or not targeted (above every SL-T and met nowhere); where a
+  requirement is not applicable it is neither met nor a gap;
 - 4-2 CRs: per counted component of a type the item applies to, met by its SL-C or `meets` list, short
   where its zone's SL-T asks for it;
 - programme and process items (2-1, 2-4, 3-2, 4-1): met when an implemented countermeasure lists them in
@@ -165,9 +166,14 @@ class _States:
 
     def _system(self, req: Any) -> RequirementInPlant:
         r = RequirementInPlant(req.id, req.title, req.part, "")
+        na, seen = [], 0
         for scope in (*self.a.zones, *self.a.conduits):
             st = scope.states.get(req.id)
             if st is None:
+                continue
+            seen += 1
+            if not st.applicable:  # N/A there: neither met nor a gap (design §4 applicability)
+                na.append(scope.id)
                 continue
             if st.satisfied:
                 r.met_in.append(scope.id)
@@ -178,6 +184,9 @@ class _States:
         r.state = _state(r)
         if r.state == "not_targeted":
             r.detail = "above every zone's and conduit's SL-T, met nowhere"
+            if na:
+                r.detail = f"not applicable in {', '.join(na)}" + (
+                    "" if len(na) == seen else "; elsewhere above the SL-T and met nowhere")
         return r
 
     def _component(self, req: Any) -> RequirementInPlant:

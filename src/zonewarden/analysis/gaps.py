@@ -89,6 +89,8 @@ def _owner(st: RequirementState, plant: Plant) -> tuple[str, list[str]]:
         return ("asset_owner" if st.requirement in POLICY_REQUIREMENTS else "integrator"), []
     if st.state == PARTLY_BOUNDED:
         return "integrator", []
+    if not (st.pending or st.awaiting or st.refused):
+        return "product_supplier", sorted({s for a in st.uncovered if (s := plant.assets[a].supplier)})
     uncovered = list(st.uncovered)
     if st.pending and not [a for a in uncovered if a not in st.pending]:
         return "asset_owner", []
