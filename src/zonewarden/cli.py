@@ -227,6 +227,9 @@ def assess(
     result = run_assessment(p, doc, tracking_file=tpath, catalog=catalog, as_of=day)
     if zone is not None and zone not in p.zones:
         fail(f"--zone {zone!r}: no such zone; zones: {', '.join(p.zones)}")
+    if zone is not None and zone in result.external:
+        fail(f"--zone {zone!r} lies outside the system under consideration (scope external): it has no SL-T, SL-A "
+             f"or gaps; set `scope: suc` on it to assess it")
     if explain is not None and (catalog.find(explain) is None or catalog.find(explain).part != "3-3"):
         fail(f"--explain {explain!r}: expected a 62443-3-3 requirement id such as 'SR 1.1' or 'SR 5.2 RE 1'")
     if format is ListFormat.json or output is not None:

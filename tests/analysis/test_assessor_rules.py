@@ -291,6 +291,8 @@ def test_firmware_change_reopens_the_certificate(plant_file):
     ("  mes: {zone: z, type: host_device, function: mes, addresses: [10.0.0.7]}\n", "zone-mixes-business"),
     ("  lap: {zone: z, type: host_device, function: ews, temporary: true, addresses: [10.0.0.6]}\n",
      "zone-mixes-temporary"),
+    ("  m: {zone: z, type: network_device, reachable_from_outside: true, addresses: [10.0.0.4]}\n",
+     "zone-mixes-external"),
     ("  low: {zone: z, type: embedded_device, function: sensor, criticality: low, addresses: [10.0.0.5]}\n",
      "zone-mixes-criticality"),
 ])
@@ -313,3 +315,126 @@ def test_example_has_no_countermeasure_posing_as_a_decision():
     a = assess(plant, as_of=dt.date(2026, 6, 1))
     assert zone(a, "sis").not_applicable["SR 2.6"].source == "declared"
     assert zone(a, "cell-1").not_applicable["SR 1.6"].source == "inferred"
+
+
+# -- the assessor review's cases (issue 21) -------------------------------------------------------------------
+
+PAIR = ROLES + """\
+zones:
+  dmz: {name: DMZ, level: 3.5, kind: dmz, trust: untrusted, scope: suc, networks: [10.5.0.0/24], sl_target: 1}
+  cell: {name: Cell, level: 1, kind: control, networks: [10.0.0.0/24], sl_target: 1}
+conduits:
+  dmz-cell: {zones: [dmz, cell], flows: [{from: h, to: p, protocol: modbus}]}
+assets:
+  h: {zone: dmz, type: host_device, addresses: [10.5.0.1], capability: {sl: 1}}
+  p: {zone: cell, type: embedded_device, function: plc, addresses: [10.0.0.1], capability: {sl: 1}}
+"""
+
+
+def test_an_untrusted_zone_in_scope_is_an_untrusted_network_for_its_neighbours(plant_file):
+    a = run(plant_file, PAIR)
+    for zid in ("dmz", "cell"):
+        assert "SR 1.13" not in zone(a, zid).not_applicable, zid
+    assert "SR 1.13" in gaps_of(zone(a, "cell"))
+    assert "SR 1.13" not in next(c for c in a.conduits if c.id == "dmz-cell").not_applicable
+
+
+def test_an_asset_reachable_from_outside_bypasses_every_conduit(plant_file):
+    text = PAIR.replace("  dmz-cell: {zones: [dmz, cell],",
+                        "  dmz-cell: {zones: [dmz, cell], countermeasures: [fw],") + \
+        "  modem: {zone: cell, type: embedded_device, addresses: [10.0.0.9], reachable_from_outside: true, " \
+        "capability: {sl: 1}}\ncountermeasures:\n  fw: {kind: firewall, at: {conduit: dmz-cell}, meets: [SR 1.13]}\n"
+    st = zone(run(plant_file, text), "cell").states["SR 1.13"]
+    assert not st.satisfied and st.state == "partly_bounded" and st.bypass == ("modem",)
+    assert "modem reachable from outside bypass every conduit" in st.why()
+
+
+def test_a_bare_conduit_has_sl_a_0_where_it_holds_requirements(plant_file):
+    # the zones reach IAC 0 but SI, DC, TRE 1 by their assets; nothing on the conduit meets its SI, DC or TRE
+    # requirements, so it has 0 there; UC, which holds no conduit requirement, takes its zones' (0: SR 2.3)
+    a = run(plant_file, PAIR)
+    c = a.conduits[0]
+    assert [z.sl_achieved["SI"] for z in a.zones] == [1, 1]
+    assert c.countermeasures == [] and c.sl_achieved == SLVector.uniform(0)
+
+
+def test_a_network_device_meets_what_4_2_asks_only_of_network_devices(plant_file):
+    # SR 1.6 has a counterpart for network devices only (NDR 1.6): the access point stands for it; the PLC is not
+    # judged on it (system level for embedded devices) and is named nowhere
+    text = ROLES + """\
+zones:
+  w: {name: W, level: 1, kind: wireless, networks: [10.0.0.0/24], sl_target: 1}
+assets:
+  ap: {zone: w, type: network_device, function: wireless_ap, addresses: [10.0.0.2], capability: {sl: 1}}
+  p: {zone: w, type: embedded_device, function: plc, addresses: [10.0.0.1], capability: {sl: 1}}
+"""
+    z = zone(run(plant_file, text), "w")
+    st = z.states["SR 1.6"]
+    assert (st.satisfied, st.by, st.system_types) == (True, "assets", ("embedded_device",))
+    assert "none for embedded_device" in st.why()
+    short = zone(run(plant_file, text.replace("function: wireless_ap, addresses: [10.0.0.2], capability: {sl: 1}",
+                                              "function: wireless_ap, addresses: [10.0.0.2], capability: {sl: 0}")),
+                 "w")
+    g = gaps_of(short)["SR 1.6"]
+    assert (g.state, g.assets) == ("assets_short", ["ap"])
+
+
+def test_decisions_on_a_requirement_and_its_enhancement_do_not_depend_on_their_order(plant_file):
+    base = "{requirement: SR 3.2, justification: x, approved_by: owner}"
+    re_ = "{requirement: SR 3.2 RE 1, not_applicable: false, justification: y}"
+    one = ONE.replace("    sl_target: 1\n", "    sl_target: 1\n    applicability:\n      - " + base + "\n      - "
+                      + re_ + "\n", 1)
+    two = ONE.replace("    sl_target: 1\n", "    sl_target: 1\n    applicability:\n      - " + re_ + "\n      - "
+                      + base + "\n", 1)
+    for text in (one, two):
+        z = zone(run(plant_file, text), "z")
+        assert "SR 3.2" in z.not_applicable and "SR 3.2 RE 1" not in z.not_applicable
+
+
+def test_certificate_evidence_bounds_every_weaker_claim(plant_file):
+    def cap(c: str, firmware: str = "") -> object:
+        text = ONE.replace("capability: {sl: 1}", f"{firmware}capability: {c}")
+        a = run(plant_file, text)
+        return a.capabilities["p"], [f.rule for f in a.findings], check_plant(load_plant(plant_file(text,
+                                                                                                  header=False)))
+    c, rules, _ = cap("{sl: 3, certificate: 'TUV 968/CSL 1'}")
+    assert c.sl == SLVector.uniform(1) and rules == ["capability-above-certificate"]
+    c, _, checked = cap("{sl: 2, certificate: ISASecure CSA Level 1}")  # no level we can read: check says so
+    assert c.sl == SLVector.uniform(2) and [f.rule for f in checked] == ["certificate-without-sl"]
+    c, rules, _ = cap("{certificate: ISASecure CSA SL1, meets: [CR 1.1, CR 1.1 RE 1, CR 1.2]}")
+    assert c.above_certificate == ("CR 1.1 RE 1", "CR 1.2") and "1.1 RE 1" not in c.claims_33
+    assert "capability-above-certificate" in rules
+    c, rules, _ = cap("{sl: 3, certificate: ISASecure CSA SL2, certificate_firmware: '2.0'}", "firmware: '3.0', ")
+    assert c.reopened and c.sl == SLVector.uniform(2) and c.source == "declared"  # never above the old certificate
+
+
+def test_a_retired_countermeasure_refuses_the_compensation(plant_file):
+    text = LEGACY.replace("  jump: {kind: jump_host, at: {zone: dmz}, meets: [SR 1.1]}",
+                          "  jump: {kind: jump_host, at: {zone: dmz}, meets: [SR 1.1], status: retired}")
+    text = text.replace("capability: {sl: [0, 1, 1, 1, 1, 1, 1]}}\n  j:", "capability: {sl: 1}}\n  j:")
+    g = gaps_of(zone(run(plant_file, text), "z"))["SR 1.1"]
+    assert (g.owner_role, g.assets) == ("asset_owner", ["p"]) and "countermeasure 'jump' is retired" in g.why
+
+
+def test_a_scenario_on_an_external_zone_raises_nothing_and_check_warns(plant_file):
+    text = THREE_ZONES.read_text() + ("risk:\n  tolerable: 4\n  scenarios:\n    - {id: s, zone: corp, likelihood: 5, "
+                                      "consequence: {production: 5}}\n")
+    a = run(plant_file, text)
+    assert not [f for f in a.findings if f.rule == "residual-risk"]
+    assert [f.rule for f in check_plant(load_plant(plant_file(text, header=False)))
+            if f.rule == "external-zone-target"] == ["external-zone-target"]
+
+
+def test_not_applicable_approved_by_a_non_owner_is_flagged_by_check(plant_file):
+    text = decide(ONE, "{requirement: SR 5.4, justification: x, approved_by: vend}")
+    [f] = check_plant(load_plant(plant_file(text, header=False)))
+    assert f.rule == "not-applicable-unapproved" and "only an asset_owner role" in f.message
+
+
+def test_boundary_requirements_cannot_be_declared_away_on_a_zone_with_conduits(plant_file):
+    text = PAIR.replace("scope: suc, networks: [10.5.0.0/24], sl_target: 1}", "scope: suc, networks: [10.5.0.0/24], "
+                        "sl_target: 1,\n        applicability: [{requirement: SR 5.2, justification: x, "
+                        "approved_by: owner}]}")
+    a = run(plant_file, text)
+    assert "SR 5.2" not in zone(a, "dmz").not_applicable
+    assert any(f.rule == "not-applicable-refused" and "crosses its boundary" in f.message for f in a.findings)

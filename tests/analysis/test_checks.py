@@ -122,6 +122,9 @@ CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
     "zone-mixes-wireless": (Z12 + A1.replace("embedded_device,", "embedded_device, function: plc,")
                             + "  ap: {zone: z1, type: network_device, function: wireless_ap, addresses: [10.0.1.30]}\n",
                             "{name: Z1"),
+    "zone-mixes-external": (Z12 + A1.replace("embedded_device,", "embedded_device, function: plc,")
+                            + "  modem: {zone: z1, type: network_device, reachable_from_outside: true, "
+                            "addresses: [10.0.1.30]}\n", "{name: Z1"),
     "zone-mixes-criticality": (Z12 + A1.replace("embedded_device,", "embedded_device, criticality: high,")
                                + "  s: {zone: z1, type: embedded_device, criticality: low, addresses: [10.0.1.30]}\n",
                                "{name: Z1"),

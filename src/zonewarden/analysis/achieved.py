@@ -64,6 +64,7 @@ class RequirementState:
     unbounded: tuple[str, ...] = ()  # conduits of the zone that lack it
     asked: tuple[tuple[str, int], ...] = ()  # (component type, 4-2 level) asked of the short assets
     refused: tuple[tuple[str, str], ...] = ()  # (asset, why its compensation does not count)
+    bypass: tuple[str, ...] = ()  # assets reachable from outside: they cross the zone's boundary past every conduit
     na: NotApplicable | None = None
 
     @property
@@ -78,25 +79,32 @@ class RequirementState:
         if self.by == "conduits":
             return f"met on every conduit of the zone ({', '.join(self.bounded)}) by {', '.join(self.countermeasures)}"
         if self.by == "assets":
+            if self.system_types:
+                return (f"every asset with a 4-2 counterpart meets it (none for {', '.join(self.system_types)}: "
+                        "system level for those)")
             return "every asset meets it"
         if self.by == "compensation":
             return "assets short, compensated: " + ", ".join(self.compensated)
+        past = (f"; {', '.join(self.bypass)} reachable from outside bypass every conduit" if self.bypass else "")
         if self.state == PARTLY_BOUNDED:
-            return (f"partly bounded: met on {', '.join(self.bounded)} but not on {', '.join(self.unbounded)}; "
-                    f"a boundary requirement must hold on every conduit of the zone")
+            lacking = f" but not on {', '.join(self.unbounded)}" if self.unbounded else ""
+            return (f"partly bounded: met on {', '.join(self.bounded)}{lacking}{past}; a boundary requirement "
+                    f"must hold on every conduit of the zone")
         if self.state == SYSTEM_LEVEL:
             if self.scope == "conduit":
                 return "no countermeasure on the conduit meets it"
             if self.system_types:
                 where = "at the zone or on every conduit" if is_boundary(self.requirement) else "at the zone"
-                return (f"system level: 4-2 has no counterpart for {', '.join(self.system_types)}, so no asset can "
-                        f"meet it; only a countermeasure {where} or an N/A decision can")
+                return (f"system level: 4-2 has no counterpart for {', '.join(self.system_types)}, and no asset in "
+                        f"the zone has one; only a countermeasure {where} or an N/A decision can meet it{past}")
             return "no countermeasure meets it and the zone holds no counted asset"
         asked = "; ".join(f"4-2 asks SL-C {self.fr} {lv} of {t}" for t, lv in self.asked)
         parts = [f"falls short: {', '.join(self.uncovered)}" + (f" ({asked})" if asked else "")] \
             if self.uncovered else []
+        if self.bypass:
+            parts.append(f"{', '.join(self.bypass)} reachable from outside bypass every conduit")
         if self.pending:
-            parts.append(f"compensation awaits approval: {', '.join(self.pending)}")
+            parts.append(f"compensation awaits the asset owner (approval or review): {', '.join(self.pending)}")
         if self.awaiting:
             parts.append(f"compensation awaits its countermeasure: {', '.join(self.awaiting)}")
         for aid, reason in self.refused:
@@ -171,29 +179,34 @@ class Members:
             self.groups[t] = per_fr
 
     def short(self, fr_index: int, number: str, levels: Mapping[str, int]
-              ) -> tuple[list[str], list[str], list[tuple[str, int]]]:
-        """Assets that do not list the requirement and whose SL-C is below the 4-2 level of its counterpart for
-        their type (`levels`); the component types present with no counterpart (every asset of such a type that
-        does not list the requirement is system level); and the (type, level) asked of the short ones."""
-        out, system, asked = [], [], []
+              ) -> tuple[list[str], list[str], list[tuple[str, int]], int]:
+        """For one requirement: the assets that do not list it and whose SL-C is below the 4-2 level of its
+        counterpart for their type (`levels`); the component types present with no counterpart (the requirement
+        is system level for those assets: they are neither short nor counted for it, unless they list it); the
+        (type, level) asked of the short ones; and how many assets are judged on it."""
+        out, system, asked, judged = [], [], [], 0
         for t, per_fr in self.groups.items():
             values, rows = per_fr[fr_index]
             if t not in levels:
-                if any(not claims or number not in claims for _, _, claims in rows):
+                listing = sum(1 for _, _, claims in rows if claims and number in claims)
+                judged += listing
+                if listing < len(rows):
                     system.append(t)
                 continue
+            judged += len(rows)
             cut = bisect_left(values, levels[t])
             below = [(n, aid) for n, aid, claims in rows[:cut] if not claims or number not in claims]
             if below:
                 out.extend(below)
                 asked.append((t, levels[t]))
-        return [aid for _, aid in sorted(out)], system, asked  # assets in plant order
+        return [aid for _, aid in sorted(out)], system, asked, judged  # assets in plant order
 
 
 def requirement_state(req: Requirement, cms: Mapping[str, list[str]], members: Members, cov: Coverage,
                       catalog: Catalog, scope: str = "zone", na: Mapping[str, NotApplicable] | None = None,
-                      conduits: list[str] | None = None) -> RequirementState:
-    """The state of one requirement in one zone (`conduits`: the zone's) or conduit (`scope` conduit)."""
+                      conduits: list[str] | None = None, outside: tuple[str, ...] = ()) -> RequirementState:
+    """The state of one requirement in one zone (`conduits`: the zone's; `outside`: its assets reachable from
+    outside, which bypass every conduit) or conduit (`scope` conduit)."""
     fr, level = req.fr or "", req.level or 0
     base = dict(requirement=req.id, fr=fr, level=level, scope=scope)
     if na and req.id in na:
@@ -209,13 +222,15 @@ def requirement_state(req: Requirement, cms: Mapping[str, list[str]], members: M
             if req.id in cov.conduit_na.get(cid, {}):
                 continue  # not applicable on that conduit (it reaches no untrusted network): nothing to bound
             (bounded if req.id in cov.conduit_cms.get(cid, {}) else unbounded).append(cid)
-        if bounded and not unbounded:
+        if bounded and not unbounded and not outside:
             ids = sorted({m for cid in bounded for m in cov.conduit_cms[cid][req.id]})
             return RequirementState(**base, satisfied=True, by="conduits", countermeasures=tuple(ids),
                                     bounded=tuple(bounded))
-    short, system, asked = members.short(FRS.index(fr), req.id[3:], counterpart_levels(catalog).get(req.id, {}))
-    if members.count and not short and not system:
-        return RequirementState(**base, satisfied=True, by="assets")
+    short, system, asked, judged = members.short(FRS.index(fr), req.id[3:],
+                                                 counterpart_levels(catalog).get(req.id, {}))
+    bypass = outside if is_boundary(req.id) else ()
+    if judged and not short:
+        return RequirementState(**base, satisfied=True, by="assets", system_types=tuple(system))
     if cov.any_compensation and short:
         rid = req.id
         compensated = [a for a in short if (a, rid) in cov.valid_comp]
@@ -227,13 +242,12 @@ def requirement_state(req: Requirement, cms: Mapping[str, list[str]], members: M
         uncovered = [a for a in short if a not in done]
     else:
         compensated, pending, awaiting, refused, uncovered = [], [], [], [], short
-    ok = bool(members.count) and not uncovered and not system
-    if ok:
+    if judged and not uncovered:
         return RequirementState(**base, satisfied=True, by="compensation", short=tuple(short),
-                                compensated=tuple(compensated))
+                                compensated=tuple(compensated), system_types=tuple(system))
     if bounded:
         state = PARTLY_BOUNDED
-    elif system or not members.count:
+    elif not judged:
         state = SYSTEM_LEVEL
     else:
         state = ASSETS_SHORT
@@ -243,7 +257,7 @@ def requirement_state(req: Requirement, cms: Mapping[str, list[str]], members: M
                             awaiting=tuple(awaiting) if keep else (), uncovered=tuple(uncovered) if keep else (),
                             state=state, system_types=tuple(system), bounded=tuple(bounded),
                             unbounded=tuple(unbounded), asked=tuple(asked) if keep else (),
-                            refused=tuple(refused) if keep else ())
+                            refused=tuple(refused) if keep else (), bypass=tuple(bypass))
 
 
 def achieved(states: Mapping[str, RequirementState], fallback: SLVector | None = None) -> SLVector:

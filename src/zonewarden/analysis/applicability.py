@@ -15,13 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..model.plant import Applicability, Plant
+from ..model.plant import Applicability, Plant, Zone
 from ..standard.catalog import Catalog, normalize_id
 from .findings import Finding, Rule
 
 # Requirement families the model can judge by itself (a base SR stands for its REs).
 WIRELESS = ("SR 1.6", "SR 2.2")
 UNTRUSTED = ("SR 1.13", "SR 4.1 RE 1")
+BOUNDARY_FAMILIES = ("SR 5.1", "SR 5.2", "SR 5.3")  # a zone with a conduit has a boundary to protect
 WIRELESS_FUNCTIONS = ("wireless_ap",)
 WIRELESS_ZONE_KINDS = ("wireless",)
 
@@ -69,6 +70,11 @@ def _families(bases: tuple[str, ...], catalog: Catalog) -> tuple[str, ...]:
     return tuple(r for b in bases for r in family(b, catalog))
 
 
+def reaches_untrusted(z: Zone) -> bool:
+    """Is the zone itself an untrusted network for its neighbours: external, untrusted, or remote access?"""
+    return z.external or z.trust == "untrusted" or z.kind == "remote_access"
+
+
 class Index:
     """What the inferences read, gathered in one pass over the plant (linear in its size)."""
 
@@ -80,7 +86,7 @@ class Index:
                 self.wireless.add(a.zone)
             if a.reachable_from_outside:
                 self.reachable.setdefault(a.zone, aid)
-        self.outward = {zid for zid, z in plant.zones.items() if z.external or z.kind == "remote_access"}
+        self.outward = {zid for zid, z in plant.zones.items() if reaches_untrusted(z)}
         self.conduits: dict[str, list[str]] = {}
         for cid, c in plant.conduits.items():
             for zid in dict.fromkeys(c.zones):
@@ -90,8 +96,11 @@ class Index:
     def untrusted_reach(self, zid: str) -> str | None:
         """Why untrusted networks reach a zone (it is remote access, a conduit joins it to an external or
         remote-access zone, an asset in it is reachable from outside), or None."""
-        if self.plant.zones[zid].kind == "remote_access":
+        z = self.plant.zones[zid]
+        if z.kind == "remote_access":
             return "the zone is a remote-access zone"
+        if z.trust == "untrusted":
+            return "the zone is untrusted"
         for cid in self.conduits.get(zid, []):
             others = [z for z in self.plant.conduits[cid].zones if z != zid]
             if any(z in self.outward for z in others):
@@ -111,14 +120,15 @@ def _inferred_zone(ix: Index, zid: str, catalog: Catalog) -> dict[str, NotApplic
             out[r] = NotApplicable(r, "inferred", "no wireless asset in the zone")
     if ix.untrusted_reach(zid) is None:
         for r in _families(UNTRUSTED, catalog):
-            out[r] = NotApplicable(r, "inferred", "no conduit joins the zone to an external or remote-access zone")
+            out[r] = NotApplicable(r, "inferred", "no conduit joins the zone to an external, untrusted or "
+                                   "remote-access zone")
     return out
 
 
 def _inferred_conduit(ix: Index, cid: str, catalog: Catalog) -> dict[str, NotApplicable]:
     if ix.conduit_outward(cid):
         return {}
-    return {r: NotApplicable(r, "inferred", "the conduit joins no external or remote-access zone")
+    return {r: NotApplicable(r, "inferred", "the conduit joins no external, untrusted or remote-access zone")
             for r in _families(UNTRUSTED, catalog)}
 
 
@@ -132,8 +142,10 @@ def contradiction(plant: Plant, where: str, zid_or_cid: str, requirement: str, c
             return "the zone holds wireless equipment"
         if rid in _families(UNTRUSTED, catalog) and (why := ix.untrusted_reach(zid_or_cid)) is not None:
             return why
+        if rid in _families(BOUNDARY_FAMILIES, catalog) and ix.conduits.get(zid_or_cid):
+            return f"conduit {ix.conduits[zid_or_cid][0]} crosses its boundary"
     elif rid in _families(UNTRUSTED, catalog) and ix.conduit_outward(zid_or_cid):
-        return "the conduit joins an external or remote-access zone"
+        return "the conduit joins an external, untrusted or remote-access zone"
     return None
 
 
@@ -164,7 +176,8 @@ class Applicable:
 def _apply(declared: list[Applicability], inferred: dict[str, NotApplicable], where: str, owner_id: str,
            plant: Plant, catalog: Catalog, path: tuple[str, str], ix: Index) -> Iterator[Finding]:
     rule = RULES["not-applicable-refused"]
-    for i, d in enumerate(declared):
+    ordered = sorted(enumerate(declared), key=lambda x: " RE " in normalize_id(x[1].requirement))
+    for i, d in ordered:  # base SRs first: a decision on an RE overrides its SR's, whatever the file's order
         if normalize_id(d.requirement) not in catalog or not normalize_id(d.requirement).startswith("SR "):
             continue  # `check` reports it (unknown-requirement)
         ids = family(d.requirement, catalog)

@@ -138,12 +138,16 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
 
     reqs = system_requirements(catalog)
     members: dict[str, list[AssetCapability]] = {z: [] for z in suc}
+    outside: dict[str, list[str]] = {}
     for aid, a in plant.assets.items():
         if caps[aid].counted and a.zone in members:
             members[a.zone].append(caps[aid])
+            if a.reachable_from_outside:
+                outside.setdefault(a.zone, []).append(aid)
     indexed = {z: Members(m) for z, m in members.items()}
     states = {z: {r.id: requirement_state(r, cov.zone_cms.get(z, {}), indexed[z], cov, catalog,
-                                          na=app.zones.get(z), conduits=cov.zone_conduits.get(z, []))
+                                          na=app.zones.get(z), conduits=cov.zone_conduits.get(z, []),
+                                          outside=tuple(outside.get(z, ())))
                   for r in reqs}
               for z in suc}
     sla = {z: achieved(states[z]) for z in suc}
@@ -203,13 +207,17 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
         cms = sorted({m for ids in cov.conduit_cms.get(cid, {}).values() for m in ids})
         weaker = SLVector.combine_min(sla[z] for z in inside) or SLVector.uniform(0)
         cap = SLVector([weaker[fr] if fr in partial else 4 for fr in FRS])
-        cr = ConduitResult(cid, c.name, list(c.zones), ctarget, csource, achieved(cstates, cap), cms, cstates,
+        own = achieved(cstates, cap).as_list()
+        for i, fr in enumerate(FRS):  # nothing on the conduit: no level on the FRs it holds requirements of
+            if not cms and any(st.fr == fr and st.na is None for st in cstates.values()):
+                own[i] = 0
+        cr = ConduitResult(cid, c.name, list(c.zones), ctarget, csource, SLVector(own), cms, cstates,
                            not_applicable=na)
         cr.gaps = find_gaps("conduit", cid, ctarget, cstates, plant, catalog, caps, {})
         conduits.append(cr)
 
     for s in scenarios:
-        if s.residual_band != "tolerable":
+        if s.residual_band != "tolerable" and s.zone in sla:  # a scenario on an external zone: `check` warns
             rule = RULES["residual-risk"]
             sev = {"medium": "medium", "high": "high", "critical": "critical"}[s.residual_band]
             findings.append(Finding(f"risk:{s.zone}:{s.id}", rule.id, sev,

@@ -23,7 +23,8 @@ from ..standard.catalog import Catalog, component_numbers, split_id, system_numb
 from .findings import Finding, Rule
 
 COUNTED_LIFECYCLE = ("commissioning", "operating", "maintenance", "decommissioning")
-CERT_SL = re.compile(r"(?<![A-Za-z])SL\s*-?\s*([0-4])(?!\d)", re.IGNORECASE)
+# "SL2", "SL 2", "SL-2", "SL-C 2", "CSL 2": the security level a certificate states (ISASecure CSA, IECEE CB, TUV)
+CERT_SL = re.compile(r"(?<![A-Za-z])(?:SL\s*-?\s*C?|CSL)\s*-?\s*([0-4])(?!\d)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class AssetCapability:
     declared: SLVector | None = None
     certified: SLVector | None = None  # the certificate's level, when it counts
     reopened: str | None = None  # why a certificate no longer counts (firmware changed)
+    above_certificate: tuple[str, ...] = ()  # listed requirements that ask more than the certificate states
 
 
 @lru_cache(maxsize=4096)  # many assets share one datasheet: compute each distinct claim once
@@ -57,33 +59,57 @@ def _from_meets(numbers: frozenset[str], component_type: str, catalog: Catalog) 
 
 def asset_capability(aid: str, asset: Asset, catalog: Catalog, extra_meets: tuple[str, ...] = ()) -> AssetCapability:
     cap = asset.capability
-    listed = [*(cap.meets if cap else ()), *extra_meets]
-    claims_42 = frozenset(n for r in listed for n in component_numbers(r, catalog))
-    claims_33 = frozenset(n for r in listed for n in system_numbers(r, catalog))
+    own = list(cap.meets if cap else ())
     counted = asset.lifecycle in COUNTED_LIFECYCLE
-
-    def made(sl: SLVector, source: str, certified: SLVector | None = None, reopened: str | None = None
-             ) -> AssetCapability:
-        return AssetCapability(aid, asset.type, sl, source, claims_42, claims_33, counted,
-                               cap.sl if cap is not None else None, certified, reopened)
-
-    cert = None
+    cert = ceiling = None
     reopened = None
     if cap is not None and cap.certificate and (m := CERT_SL.search(cap.certificate)):
+        ceiling = SLVector.uniform(int(m.group(1)))
         if cap.certificate_firmware is not None and asset.firmware is not None \
                 and cap.certificate_firmware.strip() != asset.firmware.strip():
             reopened = (f"certificate {cap.certificate!r} covers firmware {cap.certificate_firmware}, the asset runs "
                         f"{asset.firmware}")
         else:
-            cert = SLVector.uniform(int(m.group(1)))
+            cert = ceiling
+    # the certificate (even one a firmware change re-opened) bounds every lower-precedence claim: a declared vector
+    # or a listed requirement above it does not count (a re-opened certificate never lets SL-C rise)
+    above = tuple(r for r in own if ceiling is not None and _claim_level(r, asset.type, catalog, ceiling))
+    listed = [*(r for r in own if r not in above), *extra_meets]
+    claims_42 = frozenset(n for r in listed for n in component_numbers(r, catalog))
+    claims_33 = frozenset(n for r in listed for n in system_numbers(r, catalog))
+
+    def made(sl: SLVector, source: str) -> AssetCapability:
+        return AssetCapability(aid, asset.type, sl, source, claims_42, claims_33, counted,
+                               cap.sl if cap is not None else None, cert, reopened, above)
+
+    declared = cap.sl if cap is not None else None
     if cert is not None:
-        sl = cert.min(cap.sl) if cap is not None and cap.sl is not None else cert
-        return made(sl, "certificate", cert)
-    if cap is not None and cap.sl is not None:
-        return made(cap.sl, "declared", None, reopened)
+        return made(cert.min(declared) if declared is not None else cert, "certificate")
+    if declared is not None:
+        return made(declared.min(ceiling) if ceiling is not None else declared, "declared")
     if listed:
-        return made(_from_meets(claims_42, asset.type, catalog), "meets", None, reopened)
-    return made(SLVector.uniform(0), "none", None, reopened)
+        sl = _from_meets(claims_42, asset.type, catalog)
+        return made(sl.min(ceiling) if ceiling is not None else sl, "meets")
+    return made(SLVector.uniform(0), "none")
+
+
+@lru_cache(maxsize=8192)
+def _levels_42(number: str, component_type: str, catalog: Catalog) -> tuple[str, int] | None:
+    """(FR, level) of the 4-2 item of this number for a component type, or None."""
+    for r in catalog.items:
+        if r.part == "4-2" and r.level is not None and r.fr and component_type in r.types \
+                and (p := split_id(r.id)) and p[1] == number:
+            return r.fr, r.level
+    return None
+
+
+def _claim_level(rid: str, component_type: str, catalog: Catalog, ceiling: SLVector) -> bool:
+    """Does a listed requirement ask more of this component type than the certificate's level on its FR?"""
+    for number in component_numbers(rid, catalog):
+        hit = _levels_42(number, component_type, catalog)
+        if hit is not None and hit[1] > ceiling[hit[0]]:
+            return True
+    return False
 
 
 def capabilities(plant: Plant, catalog: Catalog) -> dict[str, AssetCapability]:
@@ -115,6 +141,12 @@ def capability_findings(caps: dict[str, AssetCapability]) -> list[Finding]:
                                f"asset {aid!r} declares SL-C {c.declared} above its certificate's {c.certified} on "
                                f"{', '.join(c.certified.shortfall(c.declared))}; counted at {c.sl}", None,
                                ("assets", aid, "capability", "sl"), r.requirement))
+        if c.above_certificate:
+            r = RULES["capability-above-certificate"]
+            out.append(Finding(f"capability:{aid}:meets", r.id, r.severity,
+                               f"asset {aid!r} lists {', '.join(c.above_certificate)}, asked above its certificate's "
+                               f"level; they do not count", None, ("assets", aid, "capability", "meets"),
+                               r.requirement))
         if c.reopened is not None:
             r = RULES["certificate-reopened"]
             out.append(Finding(f"capability:{aid}:firmware", r.id, r.severity,

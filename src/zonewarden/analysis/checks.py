@@ -97,9 +97,10 @@ _R = [
     Rule("legacy-uncompensated", "warning", "Legacy asset without compensation",
          "A legacy asset with no approved compensating countermeasure.", "SR 5.2"),
     # -- scope and applicability (design §3, §4)
-    Rule("external-zone-target", "warning", "SL-T on a zone outside the system under consideration",
+    Rule("external-zone-target", "warning", "SL-T or scenario on a zone outside the system under consideration",
          "An external zone (scope: external, the default for trust: untrusted) gets no SL-T, SL-A or gaps; its "
-         "sl_target is ignored. Set `scope: suc` if the zone is yours to secure.", "ZCR 1.1"),
+         "sl_target and the scenarios aimed at it are ignored. Set `scope: suc` if the zone is yours to secure.",
+         "ZCR 1.1"),
     Rule("not-applicable-unapproved", "warning", "N/A decision not approved",
          "A requirement declared not applicable counts only once an asset owner approved it.", "ZCR 5.12"),
     Rule("not-applicable-contradicted", "warning", "N/A decision the model contradicts",
@@ -120,6 +121,9 @@ _R = [
     Rule("zone-mixes-wireless", "warning", "Wireless beside wired control",
          "Wireless equipment shares a zone with wired control assets; 62443-3-2 puts wireless in zones of "
          "their own.", "ZCR 3.5"),
+    Rule("zone-mixes-external", "warning", "Device reached over an external network beside control assets",
+         "An asset reachable from outside the plant (a cellular modem, a vendor's remote box) shares a zone with "
+         "control assets; 62443-3-2 puts devices connected via external networks in zones of their own.", "ZCR 3.6"),
     Rule("zone-mixes-criticality", "warning", "Assets of very different criticality in one zone",
          "A zone holds both low- and high-criticality assets: either the low ones carry the high ones' SL-T, or "
          "the high ones are under-protected.", "ZCR 3.1"),
@@ -395,9 +399,11 @@ def _requirements(c: _Ctx) -> Iterator[Finding]:
                           "countermeasures", mid, "meets", i)
     for aid, a in p.assets.items():
         cap = a.capability
-        if cap and cap.sl is None and not cap.meets and cap.certificate and not CERT_SL.search(cap.certificate):
-            yield c.f("certificate-without-sl", f"asset {aid!r}: no 'SL n' in certificate {cap.certificate!r}; "
-                      "give `sl` or `meets`, or its SL-C counts as 0", "assets", aid, "capability", "certificate")
+        if cap and cap.certificate and not CERT_SL.search(cap.certificate):
+            then = "its SL-C counts as 0" if cap.sl is None and not cap.meets else \
+                "the certificate counts for nothing and caps nothing; the lower-precedence claims stand alone"
+            yield c.f("certificate-without-sl", f"asset {aid!r}: no 'SL n' in certificate {cap.certificate!r} "
+                      f"(write e.g. 'ISASecure CSA SL2 ...'); {then}", "assets", aid, "capability", "certificate")
         if a.capability:
             for i, rid in enumerate(a.capability.meets):
                 yield from known(rid, "assets", aid, "capability", "meets", i)
@@ -552,20 +558,26 @@ def _partitioning(c: _Ctx) -> Iterator[Finding]:
                       zid)
         safety = [aid for aid, f in fn.items() if f in SAFETY_FUNCTIONS]
         other = [aid for aid, f in fn.items() if f in BASIC_CONTROL_FUNCTIONS + BUSINESS_FUNCTIONS
-                 and f not in SAFETY_FUNCTIONS]
+                 + OPERATIONS_FUNCTIONS + ("workstation",) and f not in SAFETY_FUNCTIONS]
         if safety and other:
             yield c.f("zone-mixes-safety", f"zone {zid!r} holds safety assets ({named(safety)}) beside "
                       f"non-safety ones ({named(other)})", "zones", zid)
-        temporary = [aid for aid, a in members if a.temporary]
-        permanent = [aid for aid, a in members if not a.temporary]
+        devices = [(aid, a) for aid, a in members if a.type != "software_application"]  # software is no device
+        temporary = [aid for aid, a in devices if a.temporary]
+        permanent = [aid for aid, a in devices if not a.temporary]
         if temporary and permanent:
             yield c.f("zone-mixes-temporary", f"zone {zid!r} holds temporarily connected devices "
                       f"({named(temporary)}) beside permanent ones ({named(permanent)})", "zones", zid)
         wireless = [aid for aid, f in fn.items() if f in WIRELESS_FUNCTIONS]
-        wired = [aid for aid, f in fn.items() if f in WIRED_CONTROL_FUNCTIONS]
+        wired = [aid for aid, f in fn.items() if f in WIRED_CONTROL_FUNCTIONS + BASIC_CONTROL_FUNCTIONS]
         if wireless and wired and z.kind not in WIRELESS_ZONE_KINDS:
             yield c.f("zone-mixes-wireless", f"zone {zid!r} holds wireless equipment ({named(wireless)}) beside "
                       f"wired control assets ({named(wired)})", "zones", zid)
+        outside = [aid for aid, a in members if a.reachable_from_outside]
+        reached = [aid for aid in control if aid not in outside]
+        if outside and reached:
+            yield c.f("zone-mixes-external", f"zone {zid!r} holds assets reachable from outside ({named(outside)}) "
+                      f"beside control assets ({named(reached)})", "zones", zid)
         low = [aid for aid, a in members if a.criticality == "low"]
         high = [aid for aid, a in members if a.criticality == "high"]
         if low and high:
@@ -575,6 +587,12 @@ def _partitioning(c: _Ctx) -> Iterator[Finding]:
 
 def _applicability(c: _Ctx) -> Iterator[Finding]:
     p = c.plant
+    if p.risk is not None:
+        for i, sc in enumerate(p.risk.scenarios):
+            if sc.zone in p.zones and p.zones[sc.zone].external:
+                yield c.f("external-zone-target", f"scenario {sc.id!r} aims at zone {sc.zone!r}, which lies outside "
+                          "the system under consideration; it sets no SL-T and raises no finding (name it as the "
+                          "`source` of a scenario on a zone you secure)", "risk", "scenarios", i, "zone")
     for zid, z in p.zones.items():
         if z.external and z.sl_target is not None:
             yield c.f("external-zone-target", f"zone {zid!r} lies outside the system under consideration "
@@ -594,9 +612,14 @@ def _applicability(c: _Ctx) -> Iterator[Finding]:
                 continue
             if not d.not_applicable:
                 continue
+            role = p.roles.get(d.approved_by or "")
             if d.approved_by is None:
                 yield c.f("not-applicable-unapproved", f"{where} {oid!r}: {req.id} declared not applicable but not "
                           "approved; it counts once an asset owner approves it (approved_by)", *path)
+            elif role is not None and role.kind != "asset_owner":
+                yield c.f("not-applicable-unapproved", f"{where} {oid!r}: {req.id} declared not applicable, approved "
+                          f"by {d.approved_by!r}, a {role.kind}; only an asset_owner role can approve it", *path,
+                          "approved_by")
             elif (why := contradiction(p, where, oid, req.id, c.catalog, ix)) is not None:
                 yield c.f("not-applicable-contradicted", f"{where} {oid!r}: {req.id} declared not applicable, but "
                           f"{why}; the decision does not count", *path)

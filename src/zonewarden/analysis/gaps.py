@@ -125,9 +125,11 @@ def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date, why_not:
             m = plant.countermeasures.get(mid)
             if m is None:
                 reasons.append(f"countermeasure {mid!r} does not exist")
-            elif m.status != "implemented":
-                reasons.append(f"countermeasure {mid!r} is {m.status}")
+            elif m.status == "planned":
+                reasons.append(f"countermeasure {mid!r} is planned")
                 not_in_place += 1
+            elif m.status != "implemented":
+                reasons.append(f"countermeasure {mid!r} is {m.status}")  # retired: refused, not awaited
         if not system_counterparts(comp.requirement, catalog):
             reasons.append(f"{comp.requirement} has no 3-3 counterpart to stand in for")
         if comp.asset not in plant.assets:

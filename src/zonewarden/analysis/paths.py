@@ -3,7 +3,8 @@
 The graph: a node per zone, and one per target asset; an edge from zone A to zone B for each
 conduit whose flow rules let A open conversations into B (`direction: both` counts both ways), so
 parallel conduits are parallel edges. An attacker starts inside an entry zone (untrusted, remote
-access, wireless, external, or `scope: external`) or on an asset reachable from outside, and may use any rule of a zone
+access, wireless, external, or `scope: external`) or on an asset reachable from outside or a wireless
+access point, and may use any rule of a zone
 it has reached. The layers of a path are the implemented countermeasures of a layer kind (LAYER_KINDS)
 it crosses: on each conduit, on each zone it enters (not the one it starts in), and on the target
 asset; those that name the same `device` are one layer. Depth of a target: the fewest layers on any path to it.
@@ -18,6 +19,7 @@ from typing import Any
 import networkx as nx
 
 from ..model.plant import Plant
+from .applicability import WIRELESS_FUNCTIONS
 
 ENTRY_KINDS = ("remote_access", "wireless", "external")
 # countermeasures that stand on a path (block, filter, authenticate, detect an attacker crossing); records,
@@ -99,7 +101,8 @@ class AttackGraph:
                 self.edges_with.setdefault(c, []).append((u, v, k))
         self.entries = sorted({zid for zid, z in plant.zones.items()
                                if z.external or z.trust == "untrusted" or z.kind in ENTRY_KINDS}
-                              | {a.zone for a in plant.assets.values() if a.reachable_from_outside})
+                              | {a.zone for a in plant.assets.values()
+                                 if a.reachable_from_outside or a.function in WIRELESS_FUNCTIONS})
 
     def _zone_of(self, endpoint: str) -> str | None:
         if endpoint in self.plant.zones:

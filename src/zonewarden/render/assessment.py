@@ -130,7 +130,7 @@ def _sl_cell(v: SLVector | None, target: SLVector | None = None) -> str:
 
 def print_summary(console: Console, a: Assessment) -> None:
     t = Table(title=f"zonewarden assess: {a.plant}",
-              caption=f"FR order {' '.join(FRS)}; * SL-T derived from risk; red: below SL-T")
+              caption=f"FR order {' '.join(FRS)}; * SL-T derived from risk, (b) the risk baseline; red: below SL-T")
     for col in ("zone", "SL-T", "least SL-C", "SL-A", "gaps", "risk -> residual"):
         t.add_column(col, no_wrap=True)
     zones, note = _worst_first(a.zones, lambda z: _open(z.gaps), "zones")
@@ -143,7 +143,7 @@ def print_summary(console: Console, a: Assessment) -> None:
             worst = max(z.scenarios, key=lambda s: s.risk)
             res = max(s.residual_risk for s in z.scenarios)
             risk = f"{worst.risk} {worst.band} -> {res}"
-        src = "" if z.sl_target_source == "declared" else "*"
+        src = {"declared": "", "derived": "*"}.get(z.sl_target_source, " (b)")
         t.add_row(z.id, f"{z.sl_target}{src}", _sl_cell(z.sl_capability), _sl_cell(z.sl_achieved, z.sl_target),
                   f"{open_gaps}" + (f" [dim](+{len(z.gaps) - open_gaps} closed)[/]" if open_gaps < len(z.gaps) else ""),
                   risk)
