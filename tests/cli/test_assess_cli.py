@@ -114,3 +114,10 @@ def test_three_zone_plant_from_the_command_line():
     assert d["external_zones"][0]["id"] == "corp"
     table = runner.invoke(app, ["assess", str(plant)]).output
     assert "system level" in table and "outside the system under consideration" in table
+
+
+def test_zone_outside_the_suc_is_refused_clearly():
+    plant = ROOT / "tests" / "analysis" / "plants" / "three-zones.yaml"
+    for extra in ([], ["--format", "json"]):
+        res = runner.invoke(app, ["assess", str(plant), "--zone", "corp", *extra])
+        assert res.exit_code == 2 and "outside the system under consideration" in res.output
