@@ -24,6 +24,8 @@ from zonewarden.model.load import load_plant
 from zonewarden.model.tracking import load_tracking
 from zonewarden.render.diagram import zone_diagram
 
+from .conftest import SMALL
+
 NS = "{http://www.w3.org/2000/svg}"
 RED, GREEN = "#c62828", "#2e7d32"
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -279,3 +281,42 @@ def test_synthetic_plant_in_compact_tiles_stays_landscape(synthetic):
     assert 0.5 <= ratio <= 4, ratio
     assert seconds < 10, f"{seconds:.1f} s"  # about 0.6 s on a laptop; a guard against a quadratic step
     check_geometry(plant, root)
+
+
+# -- zones outside the system under consideration -------------------------------------------------------
+
+
+def test_external_zones_drawn_as_entry_points_without_sl(example, plant_file):
+    _, assessment, svg = example
+    root = ET.fromstring(svg)
+    zones = zones_of(root)
+    ent = zones["enterprise"]
+    assert assessment.external == ["enterprise"] and ent.get("data-status") == "external"
+    assert box_rect(ent).get("stroke") == "#546e7a"  # grey, not coloured by gaps it cannot have
+    texts = [t.text for t in ent.iter(f"{NS}text")]
+    assert "outside the SuC" in texts and "entry point, no SL" in texts
+    assert not [t for t in ent.iter(f"{NS}text") if t.get("class") in ("zw-sl-t", "zw-sl-a")]
+    assert "outside the system under consideration" in ent.find(f"{NS}title").text
+    assert "SL-T" not in ent.find(f"{NS}title").text
+    legend = next(g for g in root.iter(f"{NS}g") if g.get("class") == "zw-legend")
+    assert "zone outside the SuC: entry point, no SL or gaps" in [t.text for t in legend.iter(f"{NS}text")]
+    # a conduit between two zones outside the SuC is drawn, grey, and says why it has no SL
+    small = load_plant(plant_file(SMALL, header=False))
+    small_svg = ET.fromstring(zone_diagram(small, assess(small)))
+    conduits = conduits_of(small_svg)
+    assert conduits["corp-partner"].get("data-status") == "external"
+    assert "between zones outside the SuC" in conduits["corp-partner"].find(f"{NS}title").text
+    assert conduits["corp-scada"].get("data-status") in ("red", "amber")
+    partner = zones_of(small_svg)["partner"]  # kind external, not untrusted: grey but not dashed
+    assert partner.get("data-status") == "external" and box_rect(partner).get("stroke-dasharray") is None
+    check_geometry(small, small_svg)
+
+
+def test_compact_tiles_say_outside_instead_of_sl(plant_file):
+    small = load_plant(plant_file(SMALL, header=False))
+    root = ET.fromstring(zone_diagram(small, assess(small), compact_over=1))
+    assert root.get("data-mode") == "compact"
+    corp = zones_of(root)["corp"]
+    assert [t.text for t in corp.iter(f"{NS}text")][-1] == "outside the SuC"
+    scada = zones_of(root)["scada"]
+    assert "".join(list(scada.iter(f"{NS}text"))[-1].itertext()).endswith("/2222322")

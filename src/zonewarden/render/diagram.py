@@ -32,10 +32,12 @@ OPEN = ("open", "in-progress")
 SEVERITY_ORDER = ("critical", "high", "medium", "low", "info")
 COLOURS = {  # status -> (stroke, fill)
     "red": ("#c62828", "#fdecea"), "amber": ("#b26a00", "#fff4e0"),
-    "green": ("#2e7d32", "#e8f5e9"), "unknown": ("#757575", "#f5f5f5"),
+    "green": ("#2e7d32", "#e8f5e9"), "unknown": ("#757575", "#f5f5f5"), "external": ("#546e7a", "#eceff1"),
 }
 STATUS_TEXT = {"red": "open high or critical gaps", "amber": "open medium or low gaps only",
-               "green": "no open gap", "unknown": "not assessed"}
+               "green": "no open gap", "unknown": "not assessed",
+               "external": "outside the system under consideration: entry point, no SL or gaps"}
+OUTSIDE = "outside the SuC"
 LEVEL_NAMES = {5.0: "Internet", 4.5: "Enterprise edge", 4.0: "Enterprise", 3.5: "DMZ", 3.0: "Operations",
                2.5: "Area boundary", 2.0: "Supervisory", 1.5: "Cell boundary", 1.0: "Control",
                0.5: "Field boundary", 0.0: "Process"}
@@ -551,10 +553,12 @@ class ZoneView:
     assets: list[AssetLine]
     more: str
     subtitle: str
+    external: bool = False  # outside the system under consideration: drawn without SL badges
 
 
 def zone_views(plant: Plant, assessment: Assessment, max_assets: int) -> dict[str, ZoneView]:
     results = {z.id: z for z in assessment.zones}
+    outside = set(assessment.external)
     by_zone: dict[str, list[str]] = defaultdict(list)
     for aid in sorted(plant.assets):
         by_zone[plant.assets[aid].zone].append(aid)
@@ -577,11 +581,13 @@ def zone_views(plant: Plant, assessment: Assessment, max_assets: int) -> dict[st
         more = f"+ {len(aids) - len(shown)} more ({by_function})" if hidden else ""
         name, lvl = level_label(zone.level)
         subtitle = f"{zid} · {zone.kind}" + (" · untrusted" if zone.trust == "untrusted" else "")
-        title = "\n".join([f"{zone.name} ({zid})", f"{name} {lvl} · {zone.kind} · {zone.trust}",
-                           f"SL-T {target or '?'}", f"SL-A {achieved or '?'}", open_gap_text(gaps),
+        assessed = [f"SL-T {target or '?'}", f"SL-A {achieved or '?'}", open_gap_text(gaps)]
+        if zid in outside:
+            assessed = [STATUS_TEXT["external"]]
+        title = "\n".join([f"{zone.name} ({zid})", f"{name} {lvl} · {zone.kind} · {zone.trust}", *assessed,
                            f"assets: {len(aids)}" + (f", not listed: {by_function}" if hidden else "")])
-        views[zid] = ZoneView(zid, zone.name, title, status_of(gaps), zone.trust != "untrusted", target,
-                              achieved, shown, more, subtitle)
+        views[zid] = ZoneView(zid, zone.name, title, "external" if zid in outside else status_of(gaps),
+                              zone.trust != "untrusted", target, achieved, shown, more, subtitle, zid in outside)
     return views
 
 
@@ -607,7 +613,12 @@ def draw_zone(v: ZoneView, x: float, y: float, w: float, h: float) -> str:
            svg_text(x + BOX_PAD, y + 19, fit(v.name, w - 2 * BOX_PAD, 13, bold=True), 13, bold=True),
            svg_text(x + BOX_PAD, y + 34, fit(v.subtitle, w - 2 * BOX_PAD, 10), 10, fill="#555")]
     badge_w = text_width("SL-T {0 0 0 0 0 0 0}", 10.5, mono=True) + 10
-    for k, (tag, body) in enumerate((("SL-T", plain_sl(v.target)), ("SL-A", sl_tspans(v.achieved, v.target)))):
+    if v.external:  # no SL-T or SL-A: say what the zone is instead
+        for k, text in enumerate((OUTSIDE, "entry point, no SL")):
+            out.append(svg_text(x + BOX_PAD, y + 53 + k * 17, text, 10.5, fill="#455a64", italic=True,
+                                bold=k == 0))
+    for k, (tag, body) in enumerate(() if v.external else (("SL-T", plain_sl(v.target)),
+                                                            ("SL-A", sl_tspans(v.achieved, v.target)))):
         by = y + 42 + k * 17
         out.append(f'<rect x="{num(x + BOX_PAD)}" y="{num(by)}" width="{num(badge_w)}" height="15" rx="3" '
                    f'fill="{"#eceff1" if k == 0 else "#fff"}" stroke="#b0bec5" stroke-width="0.8"/>'
@@ -642,8 +653,9 @@ def draw_tile(v: ZoneView, x: float, y: float, w: float, h: float) -> str:
             f'<rect class="zw-box" x="{num(x)}" y="{num(y)}" width="{num(w)}" height="{num(h)}" rx="4" '
             f'fill="{fill}" stroke="{stroke}" stroke-width="1.4"{dash}/>'
             + svg_text(x + 5, y + 13, fit(v.id, w - 10, 10, bold=True), 10, bold=True)
-            + f'<text x="{num(x + 5)}" y="{num(y + 27)}" font-size="9" font-family="{MONO}" fill="#212121">'
-            f'{sl_tspans(v.achieved, v.target, "")}/{plain_sl(v.target, "")}</text></g>')
+            + (svg_text(x + 5, y + 27, fit(OUTSIDE, w - 10, 9), 9, fill="#455a64", italic=True) if v.external else
+               f'<text x="{num(x + 5)}" y="{num(y + 27)}" font-size="9" font-family="{MONO}" fill="#212121">'
+               f'{sl_tspans(v.achieved, v.target, "")}/{plain_sl(v.target, "")}</text>') + '</g>')
 
 
 @dataclass
@@ -668,13 +680,16 @@ def conduit_views(plant: Plant, assessment: Assessment) -> dict[str, ConduitView
             cm = plant.countermeasures[k]
             cms.append((k, GLYPH_OF_KIND.get(cm.kind, "other"), cm.status,
                         f"{k}{' — ' + cm.name if cm.name else ''}\n{cm.kind}, {cm.status}"))
+        outside = res is None and all(z in assessment.external for z in con.zones)
+        assessed = [f"SL-T {res.sl_target if res else '?'}", f"SL-A {res.sl_achieved if res else '?'}",
+                    open_gap_text(gaps)] if not outside else ["between zones outside the SuC: no SL or gaps"]
         title = "\n".join([f"conduit {cid}" + (f" — {con.name}" if con.name else ""), " ↔ ".join(con.zones),
-                           f"SL-T {res.sl_target if res else '?'}", f"SL-A {res.sl_achieved if res else '?'}",
-                           open_gap_text(gaps),
+                           *assessed,
                            "protocols: " + (", ".join(protos) or "none"),
                            "countermeasures: " + (", ".join(f"{k} ({plant.countermeasures[k].kind})"
                                                             for k, *_ in cms) or "none")])
-        views[cid] = ConduitView(cid, status_of(gaps), title, fit(" ".join(protos), 190, 9), cms)
+        views[cid] = ConduitView(cid, "external" if outside else status_of(gaps), title,
+                                 fit(" ".join(protos), 190, 9), cms)
     return views
 
 
@@ -741,6 +756,9 @@ def legend_items(compact: bool) -> Iterable[tuple[str, str]]:
         stroke, fill = COLOURS[status]
         yield (f'<rect x="2" y="2" width="32" height="14" rx="3" fill="{fill}" stroke="{stroke}" stroke-width="2"/>',
                f"{STATUS_TEXT[status]} (open or in progress)")
+    stroke, fill = COLOURS["external"]
+    yield (f'<rect x="2" y="2" width="32" height="14" rx="3" fill="{fill}" stroke="{stroke}" stroke-width="2"/>',
+           "zone outside the SuC: entry point, no SL or gaps")
     yield ('<rect x="2" y="2" width="32" height="14" rx="3" fill="#fff" stroke="#555" stroke-width="2" '
            'stroke-dasharray="7 4"/>', "untrusted zone")
     digits = ('<text x="4" y="13" font-size="10" font-family="' + MONO + '">1<tspan fill="#c62828" '
