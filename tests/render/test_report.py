@@ -19,7 +19,7 @@ from zonewarden.render.report import summary as report_summary
 from ..cli.test_cli import zw
 from ..conftest import EXAMPLE
 
-SECTIONS = ["summary", "sl-charts", "diagram", "zone-sheets", "conduit-sheets", "reg-risk", "reg-gaps",
+SECTIONS = ["summary", "sl-charts", "diagram", "zone-sheets", "reg-external", "conduit-sheets", "reg-risk", "reg-gaps",
             "reg-compensations", "reg-depth", "reg-findings", "reg-traffic", "reg-assets", "reg-tracking"]
 
 
@@ -56,10 +56,12 @@ def parsed(text: str) -> Collect:
 def test_report_has_every_section_zone_conduit_and_countermeasure(example_review, html):
     page = parsed(html)
     assert [s for s in SECTIONS if s not in page.ids] == []
-    plant = example_review.plant
-    assert page.attrs["data-zone-sheet"] == set(plant.zones)
+    plant, a = example_review.plant, example_review.assessment
+    # zone sheets and SL charts for the zones of the system under consideration; enterprise lies outside it
+    assert page.attrs["data-zone-sheet"] == {z.id for z in a.zones} == set(plant.zones) - {"enterprise"}
+    assert page.attrs["data-external-zone"] == {"enterprise"}
     assert page.attrs["data-conduit-sheet"] == set(plant.conduits)
-    assert page.attrs["data-chart"] == set(plant.zones)
+    assert page.attrs["data-chart"] == {z.id for z in a.zones}
     # the diagram draws every zone and every conduit, each with its countermeasures
     assert {f"zone-{z}" for z in plant.zones} <= page.ids
     assert {f"conduit-{c}" for c in plant.conduits} <= page.ids
@@ -74,13 +76,49 @@ def test_report_is_self_contained(html):
 
 def test_report_tables_hold_the_registers(example_review, html):
     for reg in R.all_registers(example_review):
-        if reg.key in ("zones", "conduits"):
+        if reg.key in ("zones", "conduits", "external"):
             continue
         section = html.split(f'id="reg-{reg.key}"', 1)[1].split("</section>", 1)[0]
         assert section.count("<tr>") == len(reg.rows) + (1 if reg.rows else 0), reg.key
     gaps = R.gaps(example_review)
     assert len(gaps.rows) == len(example_review.assessment.gaps) > 100
     assert [r[0] for r in gaps.rows] == sorted(r[0] for r in gaps.rows)  # grouped by owner role
+
+
+def register_rows(reg: R.Register) -> list[dict]:
+    return [dict(zip(reg.columns, row, strict=True)) for row in reg.rows]
+
+
+def test_gap_register_says_each_gaps_state_and_the_conduits_lacking_the_measure(example_review, html):
+    a = example_review.assessment
+    rows = {r["id"]: r for r in register_rows(R.gaps(example_review))}
+    words = {"assets_short": "assets short", "system_level": "system level", "partly_bounded": "partly bounded"}
+    assert {g.id: words[g.state] for g in a.gaps} == {k: r["state"] for k, r in rows.items()}
+    partly = [g for g in a.gaps if g.state == "partly_bounded"]
+    assert partly, "the example has partly bounded gaps"
+    for g in partly:
+        assert rows[g.id]["conduits lacking it"] == ", ".join(g.conduits) and rows[g.id]["assets"] == ""
+    # supervisory: its segmentation enhancements are met on some conduits, not on eng-sup and sup-agv
+    assert rows["gap:supervisory:SR 5.1 RE 1"]["conduits lacking it"] == "eng-sup, sup-agv"
+    for g in a.gaps:
+        if g.state == "system_level":
+            assert rows[g.id]["assets"] == "" and rows[g.id]["suppliers"] == "", g.id
+    section = html.split('id="reg-gaps"', 1)[1].split("</section>", 1)[0]
+    assert "<th>state</th>" in section and "<td>partly bounded</td>" in section
+
+
+def test_zones_register_counts_na_and_external_register_lists_entry_points(example_review):
+    zones = {r["zone"]: r for r in register_rows(R.zones(example_review))}
+    assert "enterprise" not in zones
+    # sis: SR 2.6 declared N/A by the asset owner (it has no RE); inferred: SR 1.6, 1.6 RE 1, 2.2, 2.2 RE 1 (no
+    # wireless asset) and SR 1.13, 1.13 RE 1, 4.1 RE 1 (its one conduit reaches cell-1, not an external zone)
+    assert (zones["sis"]["N/A declared"], zones["sis"]["N/A inferred"]) == (1, 7)
+    # agv holds the wireless access points: the wireless requirements apply there
+    assert zones["agv"]["N/A declared"] == 0 and zones["agv"]["N/A inferred"] == 3
+    (ent,) = register_rows(R.external(example_review))
+    assert (ent["zone"], ent["entry point"], ent["conduits"], ent["threat scenarios from it"]) == (
+        "enterprise", "yes", "ent-dmz", "ransomware-it")
+    assert ent["why outside"] == "trust untrusted, so outside by default"
 
 
 def test_executive_summary_counts_what_the_registers_hold(example_review):
@@ -90,7 +128,12 @@ def test_executive_summary_counts_what_the_registers_hold(example_review):
     assert s["zones_meeting"] == sum(1 for z in a.zones if z.sl_achieved.meets(z.sl_target))
     assert s["open_verdicts"] == sum(1 for v in example_review.traffic.verdicts if v.status not in R.CLOSED) > 0
     assert len(s["below_policy"]) == sum(1 for t in example_review.paths.targets if t.below_policy)
-    assert f"{s['open_gaps']} gaps are open" in " ".join(s["sentences"])
+    text = " ".join(s["sentences"])
+    assert f"{s['open_gaps']} gaps are open" in text
+    assert "enterprise lies outside the system under consideration" in text
+    assert s["zones"] == len(a.zones) == 8 and s["external"] == ["enterprise"]
+    by_state = {k: n for k, n in s["gaps_by_state"]}
+    assert sum(by_state.values()) == s["open_gaps"] and f"{by_state['partly bounded']} partly bounded" in text
 
 
 def test_sl_chart_bars_are_the_zone_vectors(example_review, html):
@@ -114,6 +157,8 @@ def test_workbook_has_one_sheet_per_register_with_frozen_filtered_headers(exampl
         assert ws.max_row == max(len(reg.rows), 0) + 1, reg.key
         first = [c.value for c in ws[2]] if reg.rows else []
         assert first == [None if v == "" else v for v in reg.rows[0]] if reg.rows else True
+    summary = {row[0].value: row[1].value for row in wb["summary"].iter_rows()}
+    assert summary["zones outside the SuC"] == "enterprise" and summary["zones"] == 8
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) reads the PDF back; "
@@ -156,3 +201,12 @@ def test_report_without_traffic_has_no_traffic_section(plant_file, tmp_path):
     assert res.returncode == 0, res.stderr
     page = parsed(out.read_text())
     assert "reg-traffic" not in page.ids and "zone-sheet-z" in page.ids
+
+
+def test_crosswalk_of_the_report_counts_no_na_requirement_as_a_gap(small_review):
+    # SR 1.13 applies in scada and on corp-scada (they reach corp), and is inferred N/A in control and on
+    # scada-control; no countermeasure meets it anywhere. SR 2.3: declared N/A in scada, a gap in control.
+    states = {rid: st for item in small_review.coverage("csf").items for rid, st in item.requirements.items()}
+    assert sorted(g["where"] for g in states["SR 1.13"].gaps) == ["corp-scada", "scada"]
+    assert states["SR 1.13"].state == "gap" and states["SR 1.13"].met_in == []
+    assert [g["where"] for g in states["SR 2.3"].gaps] == ["control"]

@@ -1,6 +1,10 @@
 """`zonewarden crs`: the Cybersecurity Requirements Specification, in the sections of 62443-3-2 ZCR 6.1-6.9
 with the asset owner's approval block of ZCR 7.1, filled from the plant and its assessment.
 
+Zones of the system under consideration get their SL-T with its basis per FR, their N/A decisions,
+compensations and requirement table; conduits the requirements they hold; zones outside the SuC
+appear as entry points and threat sources with their assumptions, never with an SL or requirements.
+
 What the plant does not hold yet is shown in place as "not recorded" with the field that would hold it,
 and listed again at the end, so the CRS doubles as the checklist for completing it.
 """
@@ -14,7 +18,7 @@ from markupsafe import Markup
 from ..analysis.review import Review
 from ..standard.attack import load_attack
 from .diagram import zone_diagram
-from .documents import ROLE_TITLES, conduit_sheets, environment, meta, zone_sheets
+from .documents import ROLE_TITLES, conduit_sheets, environment, external_sheets, meta, zone_sheets
 
 FORMATS = ("html", "pdf", "md")
 SECTIONS = (  # id, ZCR, title: the document's outline, also what the structure test checks
@@ -37,8 +41,9 @@ def missing_fields(r: Review) -> list[str]:
     for key in ("perimeter", "access_points", "environment", "threats", "policies", "regulations"):
         if crs is None or not getattr(crs, key):
             out.append(f"crs.{key}")
-    out += [f"zones.{zid}.physical" for zid, z in p.zones.items() if not z.physical]
-    out += [f"zones.{zid}.owner" for zid, z in p.zones.items() if not z.owner]
+    suc = [(zid, z) for zid, z in p.zones.items() if zid not in r.assessment.external]  # ZCR 6.4 is of the SuC
+    out += [f"zones.{zid}.physical" for zid, z in suc if not z.physical]
+    out += [f"zones.{zid}.owner" for zid, z in suc if not z.owner]
     if p.risk is None:
         out.append("risk (tolerable risk and scenarios)")
     return out
@@ -91,8 +96,9 @@ def context(r: Review) -> dict[str, Any]:
         "perimeter": crs.perimeter if crs else None, "access_points": crs.access_points if crs else [],
         "roles": [{"id": k, "kind": ROLE_TITLES.get(v.kind, v.kind), "name": v.name, "contact": v.contact}
                   for k, v in p.roles.items()],
-        "counts": {"zones": len(p.zones), "conduits": len(p.conduits), "assets": len(p.assets)},
-        "zones": zone_sheets(r), "conduits": conduit_sheets(r),
+        "counts": {"zones": len(r.assessment.zones), "conduits": len(r.assessment.conduits),
+                   "assets": sum(1 for a in p.assets.values() if a.zone not in r.assessment.external)},
+        "zones": zone_sheets(r), "conduits": conduit_sheets(r), "external": external_sheets(r),
         "environment": crs.environment if crs else [],
         "zone_assumptions": [(zid, a) for zid, z in p.zones.items() for a in z.assumptions]
         + [(cid, a) for cid, c in p.conduits.items() for a in c.assumptions],

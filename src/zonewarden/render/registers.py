@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..analysis.achieved import ASSETS_SHORT, PARTLY_BOUNDED, SYSTEM_LEVEL
 from ..analysis.paths import describe
 from ..analysis.review import Review
 from ..model.sl import SLVector
@@ -26,6 +27,22 @@ class Register:
     note: str = ""
 
 
+def col_widths(reg: Register, sample: int = 400) -> list[float]:
+    """Column widths in percent for a page-wide table with a fixed layout (the PDF): each column gets its mean
+    text length, at least its longest word (up to 16) and header word, at most 24 characters' worth (60 for
+    the last column, which holds the prose)."""
+    raw = []
+    for c, name in enumerate(reg.columns):
+        texts = [str(row[c]) for row in reg.rows[:sample] if row[c] not in (None, "")]
+        typical = sum(map(len, texts)) / min(len(reg.rows), sample) if texts else 0  # empty cells count as 0
+        word = max((len(w) for t in texts for w in t.split()), default=0)
+        head = max(len(w) for w in name.split())
+        cap = 60.0 if c == len(reg.columns) - 1 else 24.0  # the last column is the register's prose (why, what)
+        raw.append(min(cap, max(typical, min(word, 16), head, 4)) + 3)  # + 3: the cell's padding
+    total = sum(raw)
+    return [round(100 * w / total, 2) for w in raw]
+
+
 def sl(v: SLVector | None) -> str:
     return "-" if v is None else str(v)
 
@@ -38,17 +55,62 @@ def open_count(gaps: list) -> int:
     return sum(1 for g in gaps if g.status not in CLOSED)
 
 
+GAP_STATES = {ASSETS_SHORT: "assets short", SYSTEM_LEVEL: "system level", PARTLY_BOUNDED: "partly bounded"}
+
+
+def gap_state(state: str) -> str:
+    """The words for a gap's state (design §4): who can close it differs by state."""
+    return GAP_STATES.get(state, state)
+
+
+def na_counts(na: dict) -> tuple[int, int]:
+    """Requirements not applicable (declared, inferred) at a zone or conduit."""
+    declared = sum(1 for n in na.values() if n.source == "declared")
+    return declared, len(na) - declared
+
+
+def outside_why(zone: Any) -> str:
+    """Why a zone lies outside the system under consideration (its declared scope, or the default)."""
+    if zone.scope == "external":
+        return "declared scope: external"
+    return "trust untrusted, so outside by default" if zone.trust == "untrusted" else \
+        f"kind {zone.kind}, so outside by default"
+
+
 def zones(r: Review) -> Register:
     p = r.plant
     rows = []
     for z in r.assessment.zones:
         zone = p.zones[z.id]
+        declared, inferred = na_counts(z.not_applicable)
         rows.append([z.id, z.name, z.level, zone.kind, zone.trust, zone.owner, sl(z.sl_target), z.sl_target_source,
                      sl(z.sl_capability), sl(z.sl_achieved), "yes" if z.sl_achieved.meets(z.sl_target) else "no",
-                     open_count(z.gaps), len(z.gaps), len(z.assets)])
-    return Register("zones", "Zones", ["zone", "name", "level", "kind", "trust", "owner", "SL-T", "SL-T from",
-                                       "least SL-C", "SL-A", "meets SL-T", "open gaps", "gaps", "assets"], rows,
-                    "SL vectors in FR order IAC UC SI DC RDF TRE RA.")
+                     open_count(z.gaps), len(z.gaps), declared, inferred, len(z.assets)])
+    return Register("zones", "Zones of the system under consideration",
+                    ["zone", "name", "level", "kind", "trust", "owner", "SL-T", "SL-T from", "least SL-C", "SL-A",
+                     "meets SL-T", "open gaps", "gaps", "N/A declared", "N/A inferred", "assets"], rows,
+                    "SL vectors in FR order IAC UC SI DC RDF TRE RA. N/A: 62443-3-3 requirements not applicable in "
+                    "the zone, by an approved decision of the asset owner (declared) or because the model shows "
+                    "they cannot arise (inferred); they leave SL-A alone and raise no gap.")
+
+
+def external(r: Review) -> Register:
+    """Zones outside the system under consideration: entry points and threat sources, with no SL or gap."""
+    p = r.plant
+    scenarios = r.plant.risk.scenarios if r.plant.risk else []
+    rows: list[list[Cell]] = []
+    for zid in r.assessment.external:
+        z = p.zones[zid]
+        into = [cid for cid, c in p.conduits.items() if zid in c.zones]
+        rows.append([zid, z.name, z.level, z.kind, z.trust, outside_why(z),
+                     "yes" if zid in r.paths.entries else "no", _join(into),
+                     _join(s.id for s in scenarios if s.source == zid),
+                     sum(1 for a in p.assets.values() if a.zone == zid), "; ".join(z.assumptions)])
+    return Register("external", "Zones outside the system under consideration",
+                    ["zone", "name", "level", "kind", "trust", "why outside", "entry point", "conduits",
+                     "threat scenarios from it", "assets", "assumptions"], rows,
+                    "Entry points and threat sources (62443-3-2 ZCR 6): no SL-T, SL-A, gaps or requirements; "
+                    "their assumptions are part of the CRS.")
 
 
 def conduits(r: Review) -> Register:
@@ -56,11 +118,12 @@ def conduits(r: Review) -> Register:
     rows = []
     for c in r.assessment.conduits:
         protocols = sorted({f.protocol or f"port {f.port}" for f in p.conduits[c.id].flows})
-        rows.append([c.id, c.name, " - ".join(c.zones), sl(c.sl_target), sl(c.sl_achieved),
+        rows.append([c.id, c.name, " - ".join(c.zones), sl(c.sl_target), c.sl_target_source, sl(c.sl_achieved),
                      "yes" if c.sl_achieved.meets(c.sl_target) else "no", _join(c.countermeasures),
-                     _join(protocols), len(p.conduits[c.id].flows), open_count(c.gaps)])
-    return Register("conduits", "Conduits", ["conduit", "name", "zones", "SL-T", "SL-A", "meets SL-T",
-                                             "countermeasures", "protocols", "flow rules", "open gaps"], rows)
+                     _join(protocols), len(p.conduits[c.id].flows), open_count(c.gaps), len(c.not_applicable)])
+    return Register("conduits", "Conduits", ["conduit", "name", "zones", "SL-T", "SL-T from", "SL-A", "meets SL-T",
+                                             "countermeasures", "protocols", "flow rules", "open gaps", "N/A"], rows,
+                    "SL-T from the zones: the highest of its zones inside the system under consideration.")
 
 
 def risks(r: Review) -> Register:
@@ -80,26 +143,43 @@ def risks(r: Review) -> Register:
 
 def gaps(r: Review) -> Register:
     rows = [[g.owner_role, g.id, g.scope, g.where, g.requirement, g.title, g.fr, g.level, g.severity, g.status,
-             _join(g.suppliers), _join(g.assets), _join(g.techniques), g.why]
+             gap_state(g.state), _join(g.suppliers), _join(g.assets), _join(g.conduits), _join(g.techniques), g.why]
             for g in sorted(r.assessment.gaps, key=lambda g: (g.owner_role, g.where, g.requirement))]
     return Register("gaps", "Gap register by owner role", ["owner role", "id", "scope", "zone or conduit",
                                                            "requirement", "title", "FR", "level", "severity",
-                                                           "status", "suppliers", "assets", "techniques", "why"],
-                    rows)
+                                                           "status", "state", "suppliers", "assets",
+                                                           "conduits lacking it", "techniques", "why"], rows,
+                    "State: assets short (the assets named fall short; their suppliers act), system level (no "
+                    "component can meet it: a countermeasure at the zone or an N/A decision must), partly bounded "
+                    "(a boundary requirement met on some conduits of the zone; the conduits named lack it).")
 
 
-def compensations(r: Review) -> Register:
+def compensation_rows(r: Review) -> list[dict[str, Any]]:
+    """Every compensation with whether it counts and, when refused, why (the CRS and the register share them)."""
     refused = {f.path[1]: f.message for f in r.assessment.findings
                if f.rule == "compensation-refused" and len(f.path) == 2}
     proofs = {(c.asset, c.requirement): c for c in r.paths.compensations}
-    rows = []
+    out = []
     for i, c in enumerate(r.plant.compensations):
         proof = proofs.get((c.asset, c.requirement))
-        counted = "no: " + refused[i].split("does not count: ", 1)[-1] if i in refused else "yes"
-        rows.append([c.asset, c.requirement, _join(c.by), c.approved_by, str(c.approved_on or ""),
-                     str(c.review_by or ""), counted,
-                     "-" if proof is None else ("yes" if proof.proven else "no"),
-                     describe(proof.bypass) if proof is not None and not proof.proven else "", c.justification])
+        asset = r.plant.assets.get(c.asset)
+        out.append({"asset": c.asset, "zone": asset.zone if asset else None, "requirement": c.requirement,
+                    "by": list(c.by), "approved_by": c.approved_by, "approved_on": str(c.approved_on or ""),
+                    "review_by": str(c.review_by or ""), "counted": i not in refused,
+                    "refused": refused[i].split("does not count: ", 1)[-1] if i in refused else "",
+                    "proven": None if proof is None else proof.proven,
+                    "bypass": describe(proof.bypass) if proof is not None and not proof.proven else "",
+                    "justification": c.justification})
+    return out
+
+
+def compensations(r: Review) -> Register:
+    rows = []
+    for c in compensation_rows(r):
+        rows.append([c["asset"], c["requirement"], _join(c["by"]), c["approved_by"], c["approved_on"],
+                     c["review_by"], "yes" if c["counted"] else "no: " + c["refused"],
+                     "-" if c["proven"] is None else ("yes" if c["proven"] else "no"), c["bypass"],
+                     c["justification"]])
     return Register("compensations", "Compensations and their proof",
                     ["asset", "requirement", "by", "approved by", "approved on", "review by", "counted",
                      "on every path", "bypass path", "justification"], rows,
@@ -180,6 +260,6 @@ def crosswalk(r: Review) -> Register:
 
 def all_registers(r: Review) -> list[Register]:
     """In the order the report shows them; the traffic register only when traffic was given."""
-    regs = [zones(r), conduits(r), risks(r), gaps(r), compensations(r), depth(r), findings(r), traffic(r),
+    regs = [zones(r), conduits(r), external(r), risks(r), gaps(r), compensations(r), depth(r), findings(r), traffic(r),
             assets(r), tracking(r), crosswalk(r)]
     return [g for g in regs if g is not None]

@@ -16,9 +16,10 @@ from ..analysis.findings import SEVERITIES
 from ..analysis.review import Review
 from . import registers as R
 from .diagram import zone_diagram
-from .documents import ROLE_TITLES, conduit_sheets, environment, meta, zone_sheets
+from .documents import ROLE_TITLES, conduit_sheets, environment, external_sheets, meta, zone_sheets
 
 FORMATS = ("html", "pdf", "xlsx")
+SHEET_REGISTERS = ("zones", "external", "conduits")  # shown with the zone and conduit sheets, not on their own
 
 
 def summary(r: Review) -> dict[str, Any]:
@@ -31,11 +32,14 @@ def summary(r: Review) -> dict[str, Any]:
     verdicts = [v for v in r.traffic.verdicts if v.status not in R.CLOSED] if r.traffic else []
     by_sev = Counter(g.severity for g in live)
     figures = {
-        "zones": len(a.zones), "conduits": len(a.conduits), "assets": len(r.plant.assets),
+        "zones": len(a.zones), "conduits": len(a.conduits),
+        "assets": sum(1 for x in r.plant.assets.values() if x.zone not in a.external),
         "zones_meeting": sum(1 for z in a.zones if z.sl_achieved.meets(z.sl_target)),
         "conduits_meeting": sum(1 for c in a.conduits if c.sl_achieved.meets(c.sl_target)),
+        "external": list(a.external), "not_applicable": sum(len(z.not_applicable) for z in a.zones),
         "gaps": len(a.gaps), "open_gaps": len(live),
         "gaps_by_severity": [(s, by_sev[s]) for s in reversed(SEVERITIES) if by_sev[s]],
+        "gaps_by_state": sorted(Counter(R.gap_state(g.state) for g in live).items()),
         "gaps_by_role": sorted(Counter(g.owner_role for g in live).items()),
         "scenarios": sum(len(z.scenarios) for z in a.zones), "residual_above": residual,
         "targets": len(r.paths.targets), "below_policy": below, "unproven": unproven,
@@ -59,6 +63,9 @@ def _sentences(r: Review, s: dict[str, Any]) -> list[str]:
     """The executive summary in words, one sentence per finding that matters."""
     out = [f"{r.plant.plant.name} has {_plural(s['assets'], 'asset')} in {_plural(s['zones'], 'zone')} joined by "
            f"{_plural(s['conduits'], 'conduit')}."]
+    if s["external"]:
+        out[0] = out[0][:-1] + (f"; {', '.join(s['external'])} {'lies' if len(s['external']) == 1 else 'lie'} outside "
+                                "the system under consideration (entry points, not assessed).")
     short = s["zones"] - s["zones_meeting"]
     out.append("Every zone reaches its target security level." if not short else
                f"{short} of {s['zones']} zones fall short of their target security level on at least one "
@@ -66,8 +73,9 @@ def _sentences(r: Review, s: dict[str, Any]) -> list[str]:
     if s["open_gaps"]:
         sev = ", ".join(f"{n} {k}" for k, n in s["gaps_by_severity"])
         roles = ", ".join(f"{ROLE_TITLES.get(k, k)} {n}" for k, n in s["gaps_by_role"])
-        out.append(f"{_plural(s['open_gaps'], 'gap')} {'is' if s['open_gaps'] == 1 else 'are'} open ({sev}); "
-                   f"by the role that must act: {roles}.")
+        states = ", ".join(f"{n} {k}" for k, n in s["gaps_by_state"])
+        out.append(f"{_plural(s['open_gaps'], 'gap')} {'is' if s['open_gaps'] == 1 else 'are'} open ({sev}; "
+                   f"{states}); by the role that must act: {roles}.")
     above = s["residual_above"]
     out.append("After countermeasures, every risk scenario is at or below the tolerable risk." if not above else
                f"After countermeasures, {_plural(len(above), 'risk scenario')} stay above the tolerable risk: "
@@ -99,8 +107,11 @@ def crosswalk_summary(r: Review) -> list[tuple[str, int, dict[str, int]]]:
 def report_html(r: Review, *, for_print: bool = False) -> str:
     """The whole report; `for_print` drops the zoom script and lays the diagram out for a page."""
     diagram = zone_diagram(r.plant, r.assessment)
+    registers = R.all_registers(r)
     context = {**meta(r, f"Security assessment: {r.plant.plant.name}"), "s": summary(r), "zones": zone_sheets(r),
-               "conduits": conduit_sheets(r), "registers": R.all_registers(r), "diagram": Markup(diagram),
+               "external": external_sheets(r), "conduits": conduit_sheets(r), "registers": registers,
+               "reg_by_key": {g.key: g for g in registers}, "sheet_registers": SHEET_REGISTERS,
+               "diagram": Markup(diagram),
                "for_print": for_print, "tracking_file": r.assessment.tracking.file,
                "crosswalk_summary": crosswalk_summary(r), "crosswalk_note": CROSSWALK_NOTE}
     return environment().get_template("report.html.j2").render(**context)
@@ -131,9 +142,13 @@ def report_xlsx(r: Review) -> bytes:
     rows: list[tuple[str, Any]] = [
         ("plant", m["plant"]), ("site", m["site"] or ""), ("asset owner", m["owner"] or ""), ("as of", m["date"]),
         ("plant sha256", m["fingerprint"]), ("zonewarden", m["version"]), ("zones", s["zones"]),
-        ("zones meeting SL-T", s["zones_meeting"]), ("conduits", s["conduits"]),
+        ("zones meeting SL-T", s["zones_meeting"]),
+        ("zones outside the SuC", ", ".join(s["external"]) or "none"),
+        ("requirements not applicable (zone x requirement)", s["not_applicable"]), ("conduits", s["conduits"]),
         ("conduits meeting SL-T", s["conduits_meeting"]), ("assets", s["assets"]), ("gaps", s["gaps"]),
-        ("open gaps", s["open_gaps"]), ("scenarios above tolerable after countermeasures", len(s["residual_above"])),
+        ("open gaps", s["open_gaps"]),
+        *((f"open gaps {state}", n) for state, n in s["gaps_by_state"]),
+        ("scenarios above tolerable after countermeasures", len(s["residual_above"])),
         ("targets below depth policy", len(s["below_policy"])), ("unproven compensations", len(s["unproven"])),
     ]
     if s["traffic"]:
