@@ -49,7 +49,7 @@ countermeasures:
 """
 AP = """\
   ap: {zone: ctl, type: network_device, function: wireless_ap, addresses: [10.0.0.5], supplier: vend,
-       capability: {sl: 1}}
+       capability: {sl: [0, 1, 1, 1, 1, 1, 1]}}
 countermeasures:
 """
 
@@ -76,17 +76,18 @@ def test_wireless_ap_makes_wireless_requirements_apply_with_the_gaps_they_open(p
     assert set(na) == wireless
     assert all(n.change == "now-applicable" and n.before.source == "inferred" and n.why == "wireless asset ap in the "
                "zone" for n in na.values())
-    # SR 1.6: the AP meets NDR 1.6 (SL-C 1) but the PLC's type has no counterpart: a system-level gap (1 level:
-    # medium); SR 2.2: both meet their counterpart at SL 1; the REs (levels 2 and 3) are above SL-T 1
+    # SR 1.6: only the AP's type has a counterpart (NDR 1.6 at SL 1), and its IAC 0 falls short: assets short,
+    # naming the AP alone (1 level: medium); SR 2.2: both meet their counterpart at SL 1 (UC 1); the REs (levels
+    # 2 and 3) are above SL-T 1
     (gap,) = na["SR 1.6"].gaps_opened
-    assert (gap.id, gap.state, gap.assets, gap.severity) == ("gap:ctl:SR 1.6", "system_level", [], "medium")
+    assert (gap.id, gap.state, gap.assets, gap.severity) == ("gap:ctl:SR 1.6", "assets_short", ["ap"], "medium")
     assert na["SR 2.2"].gaps_opened == [] and na["SR 2.2"].state == "every asset meets it"
     assert na["SR 1.6 RE 1"].state.startswith("not asked: SL-T IAC 1 is below its level 2")
     assert d.sl_achieved == (SLVector([1, 0, 1, 1, 0, 1, 0]), SLVector([0, 0, 1, 1, 0, 1, 0]))
     e = by_id(im)
     assert e["applicability:zone:ctl:SR 1.6"].severity == "low"
     assert "applies now (wireless asset ap in the zone); was not applicable (inferred: no wireless asset in the " \
-           "zone); opens gap:ctl:SR 1.6 (medium, system level" in e["applicability:zone:ctl:SR 1.6"].message
+           "zone); opens gap:ctl:SR 1.6 (medium, assets short" in e["applicability:zone:ctl:SR 1.6"].message
     assert e["applicability:zone:ctl:SR 1.6 RE 1"].severity == "info"
     assert "it applies now: wireless asset ap in the zone" in e["gap-opened:gap:ctl:SR 1.6"].message
     again = {(r.scope, r.where): r for r in im.reverify}
@@ -229,7 +230,7 @@ def test_zone_joins_the_system_under_consideration(plant_file):
         e["scope:zone:lab"].message
     assert {"gap-opened:gap:lab:SR 2.3", "gap-opened:gap:lab:SR 5.4", "gap-opened:gap:lab:SR 7.5"} <= set(e)
     assert e["gap-closed:gap:ctl:SR 1.13"].message.endswith("now not applicable (inferred: no conduit joins the zone "
-                                                            "to an external or remote-access zone)")
+                                                            "to an external, untrusted or remote-access zone)")
     _, after = verification(im, new, "plant.yaml")
     assert any(s.startswith("Assess zone lab as part of the system under consideration") for s in after)
 
@@ -245,8 +246,10 @@ assets:
 countermeasures:
   fw: {kind: firewall, at: {conduit: corp-ctl}, meets: [SR 1.13, SR 5.1, SR 5.2]}
 """
-WITH_PLC = STATES.replace("countermeasures:\n  fw:", "  plc: {zone: ctl, type: embedded_device, function: plc, "
-                          "addresses: [10.0.0.1], capability: {sl: 1}}\ncountermeasures:\n  fw:")
+# the switch replaced by a PLC: no asset of ctl has a counterpart of SR 5.3 any more
+WITH_PLC = STATES.replace("  sw: {zone: ctl, type: network_device, function: switch, addresses: [10.0.0.2], supplier: "
+                          "vend, capability: {sl: 0}}\n", "  plc: {zone: ctl, type: embedded_device, function: plc, "
+                          "addresses: [10.0.0.1], capability: {sl: 1}}\n")
 WITH_CELL = WITH_PLC.replace(
     "sl_target: 1}\nconduits:\n",
     "sl_target: 1}\n  cell: {name: Cell, level: 1, kind: control, networks: [10.1.0.0/24], sl_target: 1}\nconduits:\n"
@@ -262,7 +265,7 @@ def test_gap_state_changes(plant_file):
     d = zone_delta(im, "ctl")
     (was, now) = next((a, b) for a, b in d.gaps_changed if b.requirement == "SR 5.3")
     assert (was.state, was.assets, was.owner_role) == ("assets_short", ["sw"], "product_supplier")
-    # a PLC joins: its type has no counterpart of SR 5.3, so no asset can meet it: system level, the integrator's
+    # a PLC replaces it: its type has no counterpart of SR 5.3, so no asset can meet it: system level
     assert (now.state, now.assets, now.owner_role) == ("system_level", [], "integrator")
     e = by_id(im)["gap-changed:gap:ctl:SR 5.3"]
     assert e.severity == "low" and e.message.endswith("assets short sw -> system level (no asset can meet it); "
