@@ -85,7 +85,7 @@ def test_csf_authorization_lists_the_zones_with_gaps_and_their_tracking_status()
     for rid in ("SR 2.1", "SR 2.7"):
         expected = sorted(g.where for s in (*a.zones, *a.conduits) for g in s.gaps if g.requirement == rid)
         assert sorted(g["where"] for g in reqs[rid]["gaps"]) == expected
-        assert reqs[rid]["state"] == ("met" if not expected else reqs[rid]["state"])
+        assert reqs[rid]["state"] in (("gap", "partly") if expected else ("met",))
     expected = sorted(g.where for s in (*a.zones, *a.conduits) for g in s.gaps if g.requirement == "SR 2.7")
     assert expected and sorted(g["where"] for g in reqs["SR 2.7"]["gaps"]) == expected
     assert reqs["SR 2.7"]["state"] in ("gap", "partly")
