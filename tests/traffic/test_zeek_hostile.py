@@ -197,3 +197,26 @@ def test_the_cli_says_it_in_one_line_with_exit_2(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [f"error: {path}: line 2: JSON nested more than 64 levels deep"]
+
+
+def test_an_abandoned_readahead_never_waits_for_its_thread():
+    """A reader that stops early leaves `_ahead` to the garbage collector, which may finalise it inside another
+    thread's start while threading holds its locks: the finaliser must not join (it deadlocked the test suite)."""
+    import threading
+    import time
+
+    from zonewarden.traffic.zeek import _ahead
+
+    release = threading.Event()
+
+    def pieces():
+        yield b"first"
+        release.wait(30)  # the read ahead blocks here until the test lets it go
+        yield b"second"
+
+    reader = _ahead(pieces())
+    assert next(reader) == b"first"
+    started = time.monotonic()
+    reader.close()  # what the collector does to an abandoned generator
+    assert time.monotonic() - started < 2
+    release.set()

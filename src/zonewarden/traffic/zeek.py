@@ -403,12 +403,19 @@ def _tsv_pieces(path: Path, header: TsvHeader) -> Iterator[pa.Buffer]:
 def _ahead(pieces: Iterator[pa.Buffer]) -> Iterator[pa.Buffer]:
     """The pieces, each next one read (decompressed, scanned, copied) by a Python thread while Arrow parses
     this one: Arrow's own readahead, which that work replaces, overlapped them too. The thread ends with the
-    read; it holds no Arrow worker."""
-    with ThreadPoolExecutor(1, thread_name_prefix="zeek-read") as pool:
+    read; it holds no Arrow worker.
+
+    Its end never waits for the thread: a reader that stops early (bad input) leaves this generator to the
+    garbage collector, which may finalise it anywhere, even inside another thread's start while threading holds
+    its own locks; joining there deadlocked. The thread finishes its one pending read and exits by itself."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="zeek-read")
+    try:
         coming = pool.submit(next, pieces, None)
         while (piece := coming.result()) is not None:
             coming = pool.submit(next, pieces, None)
             yield piece
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _empty(columns: dict[str, pa.DataType]) -> pa.Table:
