@@ -98,7 +98,7 @@ def gaps(request: Request, response: Response, slug: str, role: str | None = Non
               and (not zone or g.where == zone)]
     response.headers["X-Total-Count"] = str(len(chosen))
     return [{"id": g.id, "scope": g.scope, "where": g.where, "requirement": g.requirement, "title": g.title,
-             "severity": g.severity, "owner_role": g.owner_role, "status": g.status, "state": g.state,
+             "severity": g.severity, "owner_role": g.owner_role, "status": g.status, "state": g.state, "why": g.why,
              "assets": g.assets, "conduits": g.conduits}
             for g in chosen[offset:offset + limit]]
 
