@@ -154,11 +154,8 @@ def refusal(plant: Plant, where: str, owner_id: str, d: Applicability, catalog: 
     """Why a declared N/A does not count, or None."""
     if not d.not_applicable:
         return None
-    role = plant.roles.get(d.approved_by or "")
-    if d.approved_by is None:
-        return "it is not approved"
-    if role is None or role.kind != "asset_owner":
-        return f"{d.approved_by!r} is not an asset_owner role"
+    if (why := plant.owner_approval_missing(d.approved_by)) is not None:
+        return why
     if (why := contradiction(plant, where, owner_id, d.requirement, catalog, ix)) is not None:
         return f"the model contradicts it: {why}"
     return None

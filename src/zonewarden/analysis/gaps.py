@@ -111,12 +111,7 @@ def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date, why_not:
     valid, approval_only, implementation_only, findings = [], [], [], []
     graph = AttackGraph(plant)
     for i, comp in enumerate(plant.compensations):
-        reasons = []
-        role = plant.roles.get(comp.approved_by or "")
-        if comp.approved_by is None:
-            reasons.append("it is not approved")
-        elif role is None or role.kind != "asset_owner":
-            reasons.append(f"{comp.approved_by!r} is not an asset_owner role")
+        reasons = [why] if (why := plant.owner_approval_missing(comp.approved_by)) is not None else []
         if comp.review_by is not None and comp.review_by < today:
             reasons.append(f"its review date {comp.review_by} has passed")
         approval_reasons = len(reasons)

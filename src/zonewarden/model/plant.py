@@ -495,6 +495,16 @@ class Plant(Strict):
 
     _sources: Any = PrivateAttr(None)  # model.source.SourceMap: positions for findings
 
+    def owner_approval_missing(self, approved_by: str | None) -> str | None:
+        """Why a decision approved by `approved_by` lacks an asset owner's approval, or None: compensations and
+        N/A decisions count only once an asset_owner role approved them."""
+        if approved_by is None:
+            return "it is not approved"
+        role = self.roles.get(approved_by)
+        if role is None or role.kind != "asset_owner":
+            return f"{approved_by!r} is not an asset_owner role"
+        return None
+
 
 def json_schema() -> dict[str, Any]:
     """JSON Schema of a plant file, for editors (yaml-language-server) and other tools."""

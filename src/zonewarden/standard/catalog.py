@@ -139,14 +139,6 @@ def component_numbers(rid: str, catalog: Catalog) -> tuple[str, ...]:
     return tuple(m for m in catalog.component_numbers() if num in system_numbers(f"CR {m}", catalog))
 
 
-@lru_cache(maxsize=4096)
-def component_content(sr_id: str, catalog: Catalog) -> frozenset[str]:
-    """Component types for which 4-2 defines the counterpart of a 3-3 requirement (empty: system level only)."""
-    nums = set(component_numbers(sr_id, catalog))
-    return frozenset(t for r in catalog.items if r.part == "4-2" and r.level is not None
-                     and (p := split_id(r.id)) and p[1] in nums for t in r.types)
-
-
 class Catalog:
     """All parts, indexed by canonical id; filtered views for a level, an FR and a component type."""
 
