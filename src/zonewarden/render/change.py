@@ -25,6 +25,14 @@ def _vec(v: SLVector | None) -> str:
     return "-" if v is None else str(v)
 
 
+def _table(title: str, columns: tuple[str, ...]) -> Table:
+    """A titled table whose columns fold long text, as every table of the impact is."""
+    t = Table(title=title, title_justify="left")
+    for col in columns:
+        t.add_column(col, overflow="fold")
+    return t
+
+
 def _pair(a: Any, b: Any, show: Any = str) -> str:
     x, y = ("-" if a is None else show(a)), ("-" if b is None else show(b))
     return x if x == y else f"{x} -> {y}"
@@ -110,49 +118,38 @@ def print_impact(console: Console, impact: Impact, old: str, new: str) -> None:
     if not impact.diff.changes:
         return
     ctx = context(impact)
-    t = Table(title="changes", title_justify="left")
-    for col in ("kind", "id", "action", "details"):
-        t.add_column(col, overflow="fold")
+    t = _table("changes", ("kind", "id", "action", "details"))
     for c in ctx["changes"]:
         t.add_row(c["kind"], c["id"], c["action"], c["details"])
     console.print(t)
     if ctx["scopes"]:
-        t = Table(title="zones and conduits", title_justify="left")
-        for col in ("scope", "id", "SL-T", "SL-A", "gaps +", "gaps -", "gaps ~", "applies +/-", "residual risk"):
-            t.add_column(col, overflow="fold")
+        t = _table("zones and conduits", ("scope", "id", "SL-T", "SL-A", "gaps +", "gaps -", "gaps ~", "applies +/-",
+                                          "residual risk"))
         for s in ctx["scopes"]:
             t.add_row(s["scope"], s["id"] + ("" if s["presence"] == "both" else f" ({s['presence']})"), s["sl_target"],
                       s["sl_achieved"], str(s["opened"]), str(s["closed"]), str(s["changed"]), s["applicability"],
                       s["risk"])
         console.print(t)
     if ctx["applicability"]:
-        t = Table(title="applicability (N/A)", title_justify="left")
-        for col in ("at", "requirement", "before", "after", "gaps"):
-            t.add_column(col, overflow="fold")
+        t = _table("applicability (N/A)", ("at", "requirement", "before", "after", "gaps"))
         for d, n in ctx["applicability"]:
             gaps = ", ".join([f"+{g.id}" for g in n.gaps_opened] + [f"-{g.id}" for g in n.gaps_closed])
             t.add_row(f"{d.scope} {d.id}", n.requirement, n.before.why() if n.before else "applies",
                       n.after.why() if n.after else f"applies: {n.why}", gaps)
         console.print(t)
     if ctx["capabilities"]:
-        t = Table(title="capability (SL-C)", title_justify="left")
-        for col in ("asset", "SL-C", "source", "why"):
-            t.add_column(col, overflow="fold")
+        t = _table("capability (SL-C)", ("asset", "SL-C", "source", "why"))
         for c in ctx["capabilities"]:
             why = c.reopened or ("certificate counts again" if c.restored else "")
             t.add_row(c.asset, _pair(*c.sl), _pair(*c.source), why)
         console.print(t)
     if ctx["effects"]:
-        t = Table(title="effects", title_justify="left")
-        for col in ("severity", "kind", "status", "what"):
-            t.add_column(col, overflow="fold")
+        t = _table("effects", ("severity", "kind", "status", "what"))
         for e in ctx["effects"]:
             t.add_row(f"[{STYLE[e.severity]}]{e.severity}[/]", e.kind, e.status, e.message)
         console.print(t)
     if impact.reverify:
-        t = Table(title="verify again", title_justify="left")
-        for col in ("on", "requirements", "why"):
-            t.add_column(col, overflow="fold")
+        t = _table("verify again", ("on", "requirements", "why"))
         for r in impact.reverify:
             t.add_row(f"{r.scope} {r.where}", ", ".join(r.requirements), r.reason)
         console.print(t)
