@@ -240,18 +240,14 @@ def test_declared_target_below_derived_is_a_finding(plant_file):
     assert f.id == "sl-target:z" and "short on RA" in f.message
 
 
-def test_residual_risk_drops_by_the_credit_when_the_zone_mitigates(plant_file):
-    # p (SL-C 1) meets SR 7.7 (level 1), the one requirement that mitigates T0803: 4 - 2 = 2 -> 2 x 5 = 10
+def test_one_met_requirement_earns_no_residual_credit_while_sl_a_is_short(plant_file):
+    # p (SL-C 1) meets SR 7.7, the one requirement that mitigates T0803; but 4 x 5 = 20 asks SL 4 on RA and
+    # SL-A RA is 0 (SR 7.5 unmet): no credit, residual = 20 (tests/analysis/test_risk_rules.py has the credit)
     a = run(plant_file, RISK + "    - {id: s, zone: z, techniques: [T0803], likelihood: 4, "
                                "consequence: {production: 5}}\n")
     s = zone(a).scenarios[0]
-    assert (s.residual_likelihood, s.residual_risk, s.residual_band, s.mitigated) == (2, 10, "medium", ("T0803",))
+    assert (s.residual_likelihood, s.residual_risk, s.residual_band, s.mitigated) == (4, 20, "critical", ())
     assert [f.id for f in a.findings if f.rule == "residual-risk"] == ["risk:z:s"]
-    # with SL-C 0, SR 7.7 is unmet: no credit, residual = unmitigated
-    text = RISK.replace("capability: {sl: 1}", "capability: {sl: 0}")
-    a = run(plant_file, text + "    - {id: s, zone: z, techniques: [T0803], likelihood: 4,\n"
-                               "       consequence: {production: 5}}\n")
-    assert zone(a).scenarios[0].residual_risk == 20
 
 
 def test_tracking_statuses_patterns_and_stale_entries(plant_file, tmp_path):
@@ -301,18 +297,20 @@ def test_compensation_past_its_review_date_does_not_count(plant_file):
     assert "review date 2026-01-01 has passed" in later.findings[0].message
 
 
-def test_gap_lists_only_the_techniques_it_leaves_uncovered(plant_file):
+def test_gap_lists_the_techniques_of_its_sr_family(plant_file):
     # T0816 is mitigated through SR 1.1, 1.2, 2.1, 3.1, 5.1, 7.7. With SL-C 0, p meets none of them: SR 1.1's gap
-    # lists T0816. With SL-C 1, p meets SR 1.1 -> T0816 counts as mitigated, so no gap lists it.
+    # and its enhancements' list T0816, and hold the scenario back. With SL-C 1, p meets SR 1.1: no SR 1.1 gap.
     text = with_site(RISK.replace("capability: {sl: 1}", "capability: {sl: 0}")
                      .replace("risk:\n", "").replace("  tolerable: 6\n  scenarios:\n", ""),
                      after="risk:\n  tolerable: 6\n  scenarios:\n    - {id: s, zone: z, techniques: [T0816], "
                            "likelihood: 4, consequence: {safety: 4}}\n")
     gap = next(g for g in zone(run(plant_file, text)).gaps if g.requirement == "SR 1.1")
-    assert gap.techniques == ["T0816"]
+    assert "T0816" in gap.techniques and gap.scenarios == ["s"]
     text = text.replace("capability: {sl: 0}", "capability: {sl: 1}")
     gaps = zone(run(plant_file, text)).gaps
-    assert all("T0816" not in g.techniques for g in gaps)
+    assert "SR 1.1" not in {g.requirement for g in gaps}
+    family = [g for g in gaps if g.requirement.startswith(("SR 1.1 ", "SR 2.1 ")) or g.requirement == "SR 2.1"]
+    assert family and all("T0816" in g.techniques for g in family)
 
 
 def test_baseline_and_custom_bands(plant_file):

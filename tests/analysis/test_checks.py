@@ -95,6 +95,9 @@ CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
     "decommission-incomplete": (Z12 + A1.replace("addresses: [10.0.1.10]}",
                                                  "addresses: [10.0.1.10], lifecycle: decommissioning}"),
                                 "decommissioning}"),
+    "countermeasure-device-missing": (
+        Z12 + A1 + "conduits:\n  c: {zones: [z1, z2]}\ncountermeasures:\n  f1: {kind: firewall, at: {conduit: c}}\n"
+        "  f2: {kind: router_acl, at: {conduit: c}}\n", "f2:"),
     "decommission-early": (Z12 + A1.replace("addresses: [10.0.1.10]}",
                                             'addresses: [10.0.1.10], decommission: {data_erased: "2026-01-05"}}'),
                            "decommission:"),

@@ -52,39 +52,50 @@ def test_a_wireless_bypass_is_the_weakest_path(plant_file):
                                      "protocol: modbus, port: 502}]}\n")
     _, found = run(plant_file, text)
     [t] = found.targets
-    assert (t.depth, t.below_policy, [h.id for h in t.weakest]) == (0, True, ["wifi", "wifi-ctl", "ctl", "plc"])
+    # the attacker starts outside the wireless zone and enters it (no measure there): 0 layers
+    assert (t.depth, t.below_policy, [h.id for h in t.weakest]) == (0, True, ["wifi", "wifi", "wifi-ctl", "ctl", "plc"])
     assert found.findings()[0]["id"] == "depth:plc"
 
 
 def test_a_compensation_on_one_of_two_paths_is_not_proven(plant_file):
-    text = BASE + """\
+    # fw-b meets SR 2.1 (use control) but stands on dmz-ctl only: the path through dmz-ctl-2 and the flow rule
+    # there escape it. jump-mfa stands in for CR 1.1 by its kind, across the DMZ's hosts: every path enters the
+    # DMZ and both flow rules into plc start on jump, a DMZ host: proven.
+    text = BASE.replace("fw-b: {kind: firewall, at: {conduit: dmz-ctl}}",
+                        "fw-b: {kind: firewall, at: {conduit: dmz-ctl}, meets: [SR 2.1]}") + """\
 compensations:
-  - {asset: plc, requirement: CR 1.1, by: [fw-b], approved_by: owner, justification: only the jump host reaches it}
-  - {asset: plc, requirement: CR 2.1, by: [jump-mfa], approved_by: owner,
+  - {asset: plc, requirement: CR 2.1, by: [fw-b], approved_by: owner, justification: only the jump host reaches it}
+  - {asset: plc, requirement: CR 1.1, by: [jump-mfa], approved_by: owner,
      justification: every path passes the jump host}
 """
     plant, _ = run(plant_file, text)
     unproven, proven = prove_compensations(plant)
-    assert (unproven.requirement, unproven.proven) == ("CR 1.1", False)
+    assert (unproven.requirement, unproven.proven) == ("CR 2.1", False)
+    assert [r["code"] for r in unproven.reasons] == ["path-bypass", "flow-bypass"]
     assert [h.id for h in unproven.bypass] == ["it", "it-dmz", "dmz", "dmz-ctl-2", "ctl", "plc"]  # around fw-b
-    assert (proven.requirement, proven.proven, proven.bypass) == ("CR 2.1", True, [])
-
-
-def test_the_example_has_proven_and_unproven_compensations():
-    plant = load_plant(EXAMPLE)
-    proofs = {(c.asset, c.requirement): c for c in prove_compensations(plant)}
-    assert proofs[("plc-tunnel", "CR 2.1")].proven
-    washer = proofs[("plc-washer", "CR 1.1")]
-    assert not washer.proven and [h.id for h in washer.bypass][:3] == ["agv", "sup-agv", "supervisory"]
+    assert [(f["where"], f["from"]) for f in unproven.reasons[1]["flows"]] == [("dmz-ctl-2", "jump")]
+    assert (proven.requirement, proven.proven, proven.bypass, proven.tested) == ("CR 1.1", True, [], "preventive")
 
 
 def test_single_points_of_failure_at_exactly_the_policy(plant_file):
     _, found = run(plant_file, BASE.replace("  jump-mfa: {kind: mfa, at: {zone: dmz}}\n", ""))
     [t] = found.targets
     assert (t.depth, t.policy) == (2, 2)
-    # losing fw-b drops plc to 1; fw-a alone does not, ips-a on the same FortiGate still stands
-    assert found.single_points == {"plc": ["fw-b"]}
+    # losing fw-b drops plc to 1; so does losing fw-a: ips-a on the same FortiGate detects, it is no layer
+    assert found.single_points == {"plc": ["fw-a", "fw-b"]}
     assert "single-point:plc" in {f["id"] for f in found.findings()}
+
+
+def test_the_example_has_proven_and_unproven_compensations():
+    proofs = {(c.asset, c.requirement): c for c in prove_compensations(load_plant(EXAMPLE))}
+    assert proofs[("plc-tunnel", "CR 2.1")].proven and proofs[("plc-washer", "CR 1.1")].tested == "preventive"
+    assert proofs[("plc-washer", "CR 3.4")].tested == "detective"
+    capper = proofs[("plc-capper", "CR 1.1")]  # the jump host stands in front of neither the EWS nor the SCADA
+    assert not capper.proven and [r["code"] for r in capper.reasons] == ["path-bypass", "flow-bypass"]
+    assert [h.id for h in capper.bypass][:3] == ["agv", "agv", "sup-agv"]
+    crimper = proofs[("plc-crimper", "CR 3.4")]  # ids-ot listens in supervisory
+    assert [r["code"] for r in crimper.reasons] == ["not-seen"] and crimper.reasons[0]["conduits"] == ["eng-cell2",
+                                                                                                      "sup-cell2"]
 
 
 def test_fewest_conduits_to_harden_cut_every_path_to_targets_below_policy(plant_file):

@@ -31,7 +31,8 @@ from .applicability import NotApplicable, applicability
 from .capability import AssetCapability, capabilities, capability_findings
 from .findings import Finding, severity_rank
 from .gaps import RULES, Gap, find_gaps, judge_compensations, unneeded_compensations
-from .risk import ScenarioRisk, assess_scenarios, derived_targets
+from .measures import family
+from .risk import ScenarioRisk, assess_scenarios, derived_targets, safety_floors
 from .tracking import TrackingResult, apply_tracking
 
 
@@ -50,6 +51,8 @@ class ZoneResult:
     gaps: list[Gap] = field(default_factory=list)
     scenarios: list[ScenarioRisk] = field(default_factory=list)
     not_applicable: dict[str, NotApplicable] = field(default_factory=dict)
+    sl_floor: list[str] = field(default_factory=list)  # why a floor raised the derived SL-T
+    worst_consequence: int | None = None  # the worst consequence of the zone's scenarios
 
     def risk_dict(self, tolerable: int | None) -> dict[str, Any]:
         return {
@@ -93,7 +96,7 @@ class Assessment:
             return self.findings
         self.findings = [f if f.location else Finding(f.id, f.rule, f.severity, f.message,
                                                       sources.locate(_data_path(self.source, f.path)), f.path,
-                                                      f.requirement) for f in self.findings]
+                                                      f.requirement, f.related, f.data) for f in self.findings]
         return self.findings
 
     @property
@@ -153,38 +156,50 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
     sla = {z: achieved(states[z]) for z in suc}
 
     derived = {z: v for z, v in derived_targets(plant, attack).items() if z in sla}
-    scenarios = assess_scenarios(plant, attack, lambda z, r: states.get(z, {}).get(r) is not None
-                                 and states[z][r].satisfied, sla)
-    technique_reqs: dict[str, dict[str, list[str]]] = {}
-    for s in scenarios:
-        for t in s.techniques:
-            if t in s.mitigated:  # a gap lists the techniques it leaves uncovered (design §4)
-                continue
-            for r in attack.requirements(t):
-                technique_reqs.setdefault(s.zone, {}).setdefault(r, [])
-                if t not in technique_reqs[s.zone][r]:
-                    technique_reqs[s.zone][r].append(t)
+    scenarios = assess_scenarios(plant, attack, sla)
+    worst = {z: max((s.consequence for s in scenarios if s.zone == z), default=None) for z in suc}
+    top = plant.risk.matrix.consequence if plant.risk else None
+    technique_index = _techniques_by_family(attack)
 
     baseline = plant.risk.baseline if plant.risk else SLVector.uniform(1)
-    zones = []
+    targets: dict[str, SLVector] = {}
+    sources: dict[str, str] = {}
     for zid in suc:
         z = plant.zones[zid]
         if z.sl_target is None or z.sl_target == "auto":
-            target, source = (derived[zid], "derived") if zid in derived else (baseline, "baseline")
+            targets[zid], sources[zid] = (derived[zid], "derived") if zid in derived else (baseline, "baseline")
         else:
-            target, source = z.sl_target, "declared"
-            if zid in derived and not target.meets(derived[zid]):
+            targets[zid], sources[zid] = z.sl_target, "declared"
+            if zid in derived and not z.sl_target.meets(derived[zid]):
                 rule = RULES["sl-target-below-risk"]
                 findings.append(Finding(f"sl-target:{zid}", rule.id, rule.severity,
-                                        f"zone {zid!r} declares SL-T {target} but its risk scenarios derive "
-                                        f"{derived[zid]}; short on {', '.join(target.shortfall(derived[zid]))}",
+                                        f"zone {zid!r} declares SL-T {z.sl_target} but its risk scenarios derive "
+                                        f"{derived[zid]}; short on {', '.join(z.sl_target.shortfall(derived[zid]))}",
                                         None, ("zones", zid, "sl_target"), rule.requirement))
+    auto = {zid for zid in suc if sources[zid] != "declared"}
+    targets, raised, short = safety_floors(plant, targets, auto)
+    for zid in raised:
+        sources[zid] = "derived"
+    for zid, reaching_zones in short.items():
+        if reaching_zones:
+            rule = RULES["sl-target-below-safety-floor"]
+            named = "; ".join(f"{o} has SL-T {v}" for o, v in reaching_zones)
+            findings.append(Finding(f"sl-target-floor:{zid}", rule.id, rule.severity,
+                                    f"safety zone {zid!r} declares SL-T {targets[zid]}, weaker than a zone that "
+                                    f"reaches it through a conduit: {named}", None, ("zones", zid, "sl_target"),
+                                    rule.requirement))
+
+    zones = []
+    for zid in suc:
+        z = plant.zones[zid]
         zone_caps = members[zid]
-        zr = ZoneResult(zid, z.name, z.level, target, source, derived.get(zid),
+        zone_scenarios = [s for s in scenarios if s.zone == zid]
+        zr = ZoneResult(zid, z.name, z.level, targets[zid], sources[zid], derived.get(zid),
                         SLVector.combine_min(c.sl for c in zone_caps), sla[zid], [c.asset for c in zone_caps],
-                        states[zid], scenarios=[s for s in scenarios if s.zone == zid],
-                        not_applicable=app.zones.get(zid, {}))
-        zr.gaps = find_gaps("zone", zid, target, states[zid], plant, catalog, caps, technique_reqs.get(zid, {}))
+                        states[zid], scenarios=zone_scenarios, not_applicable=app.zones.get(zid, {}),
+                        sl_floor=raised.get(zid, []), worst_consequence=worst[zid])
+        zr.gaps = find_gaps("zone", zid, targets[zid], states[zid], plant, catalog,
+                            technique_index, zone_scenarios, (worst[zid], top))
         zones.append(zr)
 
     creqs = conduit_requirements(catalog)
@@ -213,7 +228,8 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
                 own[i] = 0
         cr = ConduitResult(cid, c.name, list(c.zones), ctarget, csource, SLVector(own), cms, cstates,
                            not_applicable=na)
-        cr.gaps = find_gaps("conduit", cid, ctarget, cstates, plant, catalog, caps, {})
+        cworst = max((worst[z] for z in inside if worst[z] is not None), default=None)
+        cr.gaps = find_gaps("conduit", cid, ctarget, cstates, plant, catalog, technique_index, [], (cworst, top))
         conduits.append(cr)
 
     for s in scenarios:
@@ -233,6 +249,16 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
         g.tracking = tr.details(g.id)
     return Assessment(plant.plant.name, zones, conduits, caps, findings, tr,
                       plant.risk.tolerable if plant.risk else None, plant, external)
+
+
+def _techniques_by_family(attack: Attack) -> dict[str, list[str]]:
+    """SR family (`1.1`) -> the ATT&CK for ICS techniques whose mitigations map into it."""
+    out: dict[str, set[str]] = {}
+    for t in attack.techniques:
+        for r in attack.requirements(t):
+            if (f := family(r)) is not None:
+                out.setdefault(f, set()).add(t)
+    return {f: sorted(ts) for f, ts in out.items()}
 
 
 def _partial_frs(catalog: Catalog) -> set[str]:

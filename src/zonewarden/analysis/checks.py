@@ -24,6 +24,7 @@ from .applicability import WIRELESS_FUNCTIONS, WIRELESS_ZONE_KINDS, Index, contr
 from .capability import CERT_SL, COUNTED_LIFECYCLE
 from .findings import Finding, Rule, finding_id
 from .lifecycle import RETIRING, missing_steps, rules_by_endpoint
+from .measures import PREVENTIVE
 from .risk import thresholds
 
 _R = [
@@ -128,6 +129,9 @@ _R = [
          "A zone holds both low- and high-criticality assets: either the low ones carry the high ones' SL-T, or "
          "the high ones are under-protected.", "ZCR 3.1"),
     # -- lifecycle
+    Rule("countermeasure-device-missing", "warning", "Layers that name no device",
+         "Several preventive countermeasures on one conduit name no `device`: defense in depth counts "
+         "them as one box, one layer. Name each one's device when they really run on different boxes.", "ZCR 3.5"),
     Rule("decommission-incomplete", "warning", "Decommissioning not complete",
          "A decommissioning or decommissioned asset lacks a step of its `decommission` checklist (credentials, "
          "certificates, data erased, addresses released), or a flow rule still names it.", "SR 4.2"),
@@ -625,7 +629,22 @@ def _applicability(c: _Ctx) -> Iterator[Finding]:
                           f"{why}; the decision does not count", *path)
 
 
+def _devices(c: _Ctx) -> Iterator[Finding]:
+    """Preventive measures without a device on one conduit: depth counts them once (design §4). Measures of one
+    zone without a device also count once (they run on the zone's hosts), which needs no warning."""
+    shared: dict[tuple[str, str], list[str]] = {}
+    for mid, m in c.plant.countermeasures.items():
+        if m.kind in PREVENTIVE and m.status == "implemented" and not m.device and m.at.conduit:
+            shared.setdefault(("conduit", m.at.conduit), []).append(mid)
+    for (kind, where), mids in shared.items():
+        if len(mids) > 1:
+            yield c.f("countermeasure-device-missing",
+                      f"countermeasures {', '.join(mids)} on {kind} {where!r} name no device: defense in depth "
+                      f"counts them as one layer; give each its `device` if they run on different boxes",
+                      "countermeasures", mids[1], key=True)
+
+
 SEMANTIC_RULES: tuple[SemanticRule, ...] = (
     _references, _scenario_ids, _networks, _flows, _requirements, _compensations, _risk_scale, _inventory,
-    _lifecycle, _applicability, _partitioning,
+    _lifecycle, _applicability, _partitioning, _devices,
 )

@@ -38,6 +38,12 @@ class Finding:
     path: tuple[Any, ...] = ()
     requirement: str | None = None
     related: tuple[Location, ...] = field(default=())
+    data: dict[str, Any] | None = field(default=None, compare=False)  # the facts behind the message, e.g. reasons
+
+    @property
+    def reasons(self) -> list[dict[str, Any]]:
+        """Why, as data (code, message, what it names): a refused compensation's reasons."""
+        return list((self.data or {}).get("reasons", []))
 
     def as_dict(self) -> dict[str, Any]:
         loc = self.location
@@ -52,6 +58,7 @@ class Finding:
             "path": [str(p) for p in self.path],
             "requirement": self.requirement,
             "related": [{"file": r.file, "line": r.line, "column": r.column} for r in self.related],
+            **({"data": self.data} if self.data is not None else {}),
         }
 
 

@@ -21,11 +21,15 @@ from ..standard.catalog import Catalog, counterpart_levels, system_counterparts
 from .achieved import ASSETS_SHORT, PARTLY_BOUNDED, POLICY_REQUIREMENTS, SYSTEM_LEVEL, RequirementState
 from .capability import AssetCapability
 from .findings import Finding, Rule
-from .paths import AttackGraph, describe
+from .measures import family
+from .paths import AttackGraph
 
 RULES = {r.id: r for r in (
     Rule("sl-target-below-risk", "high", "Declared SL-T below what risk asks",
          "The declared SL-T is lower, on some FR, than the SL-T the zone's risk scenarios derive.", "ZCR 5.6"),
+    Rule("sl-target-below-safety-floor", "high", "Safety zone weaker than a zone that reaches it",
+         "A safety-related zone declares an SL-T below, on some FR, the SL-T of a zone that reaches it through a "
+         "conduit; an attacker there would face less in the safety zone than behind them.", "ZCR 5.6"),
     Rule("residual-risk", "high", "Residual risk above tolerable",
          "After the zone's countermeasures, a scenario's risk is still above tolerable.", "ZCR 5.11"),
     Rule("compensation-refused", "medium", "Compensation does not count",
@@ -55,31 +59,48 @@ class Gap:
     tracking: dict[str, Any] = field(default_factory=dict)
     state: str = ASSETS_SHORT
     conduits: list[str] = field(default_factory=list)  # partly bounded: the conduits that lack the measure
+    scenarios: list[str] = field(default_factory=list)  # the zone's scenarios it withholds residual credit from
+    lost: int = 1  # SL levels it costs on its FR
+    consequence: int | None = None  # the worst consequence of the zone's (or conduit's zones') scenarios
 
     def as_dict(self) -> dict[str, Any]:
         return {"id": self.id, "requirement": self.requirement, "title": self.title, "fr": self.fr,
                 "level": self.level, "severity": self.severity, "assets": self.assets, "owner_role": self.owner_role,
                 "suppliers": self.suppliers, "techniques": self.techniques, "why": self.why, "status": self.status,
-                "state": self.state, "conduits": self.conduits,
-                **({"tracking": self.tracking} if self.tracking else {})}
+                "state": self.state, "conduits": self.conduits, "scenarios": self.scenarios, "lost": self.lost,
+                "consequence": self.consequence, **({"tracking": self.tracking} if self.tracking else {})}
 
 
-def gap_severity(target_level: int, requirement_level: int) -> str:
+GAP_SEVERITIES = ("low", "medium", "high", "critical")
+
+
+def gap_severity(target_level: int, requirement_level: int, worst: int | None = None, top: int | None = None) -> str:
+    """Levels it costs (1 medium, 2 high, 3+ critical), one step up where the worst consequence of the zone's
+    scenarios is at the top of the matrix, one down where it is at most 40% of it (design §4 gaps)."""
     lost = target_level - requirement_level + 1
-    return "medium" if lost <= 1 else "high" if lost == 2 else "critical"
+    step = 1 if lost <= 1 else 2 if lost == 2 else 3
+    if worst is not None and top:
+        step += 1 if worst >= top else -1 if worst <= 0.4 * top else 0
+    return GAP_SEVERITIES[max(0, min(3, step))]
 
 
 def find_gaps(scope: str, where: str, target: SLVector, states: dict[str, RequirementState], plant: Plant,
-              catalog: Catalog, caps: dict[str, AssetCapability], techniques: dict[str, list[str]]) -> list[Gap]:
+              catalog: Catalog, techniques: dict[str, list[str]], scenarios: list[Any] = (),
+              consequence: tuple[int | None, int | None] = (None, None)) -> list[Gap]:
+    """The gaps of one zone or conduit. `techniques`: SR family -> ATT&CK techniques its mitigations map into;
+    `scenarios`: the zone's ScenarioRisks; `consequence`: (the zone's worst consequence, the matrix's top)."""
     out = []
     for rid, st in states.items():
         if st.satisfied or st.na is not None or st.level > target[st.fr]:
             continue
         req = catalog.get(rid)
         role, suppliers = _owner(st, plant)
+        withheld = [s.id for s in scenarios if st.level <= s.sl and any(st.fr in frs for frs in s.short.values())]
         out.append(Gap(f"gap:{where}:{rid}", scope, where, rid, req.title, st.fr, st.level,
-                       gap_severity(target[st.fr], st.level), list(st.uncovered), role, suppliers,
-                       sorted(techniques.get(rid, [])), st.why(), state=st.state, conduits=list(st.unbounded)))
+                       gap_severity(target[st.fr], st.level, *consequence), list(st.uncovered), role, suppliers,
+                       list(techniques.get(family(rid) or "", [])), st.why(), state=st.state,
+                       conduits=list(st.unbounded), scenarios=withheld, lost=target[st.fr] - st.level + 1,
+                       consequence=consequence[0]))
     return out
 
 
@@ -106,44 +127,54 @@ def _owner(st: RequirementState, plant: Plant) -> tuple[str, list[str]]:
 def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date, why_not: dict[int, str] | None = None
                         ) -> tuple[list[int], list[int], list[int], list[Finding]]:
     """Which compensations count, which lack only an approval, which only an implemented countermeasure;
-    and a finding for each that does not count (its reasons also in `why_not`, by index)."""
+    and a finding for each that does not count, its reasons as data (`data.reasons`: code, message and what
+    each names) and joined in `why_not`, by index."""
+    from .compensation import prove
+
     rule = RULES["compensation-refused"]
     valid, approval_only, implementation_only, findings = [], [], [], []
     graph = AttackGraph(plant)
     for i, comp in enumerate(plant.compensations):
-        reasons = [why] if (why := plant.owner_approval_missing(comp.approved_by)) is not None else []
+        reasons: list[dict[str, Any]] = []
+        if (why := plant.owner_approval_missing(comp.approved_by)) is not None:
+            reasons.append({"code": "not-approved", "message": why})
         if comp.review_by is not None and comp.review_by < today:
-            reasons.append(f"its review date {comp.review_by} has passed")
+            reasons.append({"code": "review-passed", "date": comp.review_by.isoformat(),
+                            "message": f"its review date {comp.review_by} has passed"})
         approval_reasons = len(reasons)
         not_in_place = 0
         for mid in comp.by:
             m = plant.countermeasures.get(mid)
             if m is None:
-                reasons.append(f"countermeasure {mid!r} does not exist")
-            elif m.status == "planned":
-                reasons.append(f"countermeasure {mid!r} is planned")
-                not_in_place += 1
-            elif m.status != "implemented":
-                reasons.append(f"countermeasure {mid!r} is {m.status}")  # retired: refused, not awaited
+                reasons.append({"code": "missing-countermeasure", "countermeasure": mid,
+                                "message": f"countermeasure {mid!r} does not exist"})
+            elif m.status != "implemented":  # planned: awaited; retired: refused
+                reasons.append({"code": "not-implemented", "countermeasure": mid, "status": m.status,
+                                "message": f"countermeasure {mid!r} is {m.status}"})
+                not_in_place += m.status == "planned"
         if not system_counterparts(comp.requirement, catalog):
-            reasons.append(f"{comp.requirement} has no 3-3 counterpart to stand in for")
+            reasons.append({"code": "no-counterpart", "message": f"{comp.requirement} has no 3-3 counterpart to "
+                                                                 "stand in for"})
         if comp.asset not in plant.assets:
-            reasons.append(f"asset {comp.asset!r} does not exist")
-        elif not not_in_place and all(mid in plant.countermeasures for mid in comp.by):
-            bypass = graph.weakest(comp.asset, blocked=set(comp.by))
-            if bypass is not None:  # not proven: some path from an entry point meets none of its countermeasures
-                reasons.append("it is not proven: " + describe(bypass) + f" meets none of {', '.join(comp.by)}")
+            reasons.append({"code": "missing-asset", "message": f"asset {comp.asset!r} does not exist"})
+        elif all(mid in plant.countermeasures and plant.countermeasures[mid].status == "implemented"
+                 for mid in comp.by):
+            proof = prove(plant, graph, comp, catalog)
+            if not proof.proven:  # the path, flow or coverage that escapes it; or nothing of it meets R
+                reasons += [{**r, "message": ("it is not proven: " if r["code"] != "does-not-meet" else "")
+                             + r["message"]} for r in proof.reasons]
         if reasons and len(reasons) == approval_reasons:
             approval_only.append(i)
         elif reasons and not approval_reasons and len(reasons) == not_in_place:
             implementation_only.append(i)
+        text = "; ".join(r["message"] for r in reasons)
         if reasons and why_not is not None:
-            why_not[i] = "; ".join(reasons)
+            why_not[i] = text
         if reasons:
             fid = f"compensation:{comp.asset}:{comp.requirement}"
             findings.append(Finding(fid, rule.id, rule.severity, f"compensation of {comp.requirement} for asset "
-                                    f"{comp.asset!r} does not count: " + "; ".join(reasons), None,
-                                    ("compensations", i), rule.requirement))
+                                    f"{comp.asset!r} does not count: " + text, None,
+                                    ("compensations", i), rule.requirement, data={"reasons": reasons}))
         else:
             valid.append(i)
     return valid, approval_only, implementation_only, findings

@@ -1,13 +1,15 @@
-"""Attack paths and defense in depth over the graph of zones and conduits (issue 6).
+"""Attack paths and defense in depth over the graph of zones and conduits (design §4 depth).
 
-The graph: a node per zone, and one per target asset; an edge from zone A to zone B for each
-conduit whose flow rules let A open conversations into B (`direction: both` counts both ways), so
-parallel conduits are parallel edges. An attacker starts inside an entry zone (untrusted, remote
-access, wireless, external, or `scope: external`) or on an asset reachable from outside or a wireless
-access point, and may use any rule of a zone
-it has reached. The layers of a path are the implemented countermeasures of a layer kind (LAYER_KINDS)
-it crosses: on each conduit, on each zone it enters (not the one it starts in), and on the target
-asset; those that name the same `device` are one layer. Depth of a target: the fewest layers on any path to it.
+The graph: a node per zone; an edge from zone A to zone B for each conduit whose flow rules let A
+open conversations into B (`direction: both` counts both ways), so parallel conduits are parallel
+edges; and an entry node per entry point. An attacker starts inside an external or untrusted zone,
+or on an asset reachable from outside; but outside a remote-access or wireless zone (and outside the
+zone of a wireless access point), so the gateway that admits them there is a layer. From a zone it
+has reached it may use any rule of that zone. The layers of a path are the implemented preventive
+countermeasures (analysis.measures.PREVENTIVE) it crosses: on each conduit, on each zone it enters,
+and on the target asset; measures on one device count once, and a measure that names no `device`
+shares one with the others of its conduit (or zone). Detective, procedural and supporting measures
+on the path are listed beside the depth. Depth of a target: the fewest layers on any path to it.
 """
 
 from __future__ import annotations
@@ -18,15 +20,22 @@ from typing import Any
 
 import networkx as nx
 
-from ..model.plant import Plant
+from ..model.plant import Countermeasure, Plant
 from .applicability import WIRELESS_FUNCTIONS
+from .measures import PREVENTIVE, kind_class
 
 ENTRY_KINDS = ("remote_access", "wireless", "external")
-# countermeasures that stand on a path (block, filter, authenticate, detect an attacker crossing); records,
-# backups, policies and the like protect too, but are not a layer an attacker must get through
-LAYER_KINDS = ("firewall", "data_diode", "unidirectional_gateway", "router_acl", "jump_host", "remote_access_gateway",
-               "vpn", "mfa", "privileged_access_management", "ids", "application_allowlisting", "hardening",
-               "network_access_control", "wireless_security", "encryption")
+OUTSIDE_KINDS = ("remote_access", "wireless")  # an attacker starts outside these, at their gateway
+
+
+def device_of(cid: str, cm: Countermeasure) -> str:
+    """The box a countermeasure runs on: its `device`, else the asset it sits on, else one shared box per
+    conduit or zone (two measures on one conduit with no device are not two layers)."""
+    if cm.device:
+        return cm.device
+    if cm.at.asset:
+        return cm.at.asset
+    return f"conduit:{cm.at.conduit}" if cm.at.conduit else f"zone:{cm.at.zone}"
 
 
 @dataclass
@@ -46,6 +55,8 @@ class TargetDepth:
     depth: int | None  # None: no entry point reaches it
     policy: int
     weakest: list[Hop] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)  # the preventive measures counted, one per device
+    beside: dict[str, list[str]] = field(default_factory=dict)  # detective | procedural | supporting -> measures
 
     @property
     def below_policy(self) -> bool:
@@ -53,20 +64,8 @@ class TargetDepth:
 
     def as_dict(self) -> dict[str, Any]:
         return {"asset": self.asset, "zone": self.zone, "depth": self.depth, "policy": self.policy,
-                "below_policy": self.below_policy, "weakest_path": [h.as_dict() for h in self.weakest]}
-
-
-@dataclass
-class CompensationProof:
-    asset: str
-    requirement: str
-    by: list[str]
-    proven: bool
-    bypass: list[Hop] = field(default_factory=list)  # a path from an entry point that meets none of `by`
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"asset": self.asset, "requirement": self.requirement, "by": self.by, "proven": self.proven,
-                "bypass": [h.as_dict() for h in self.bypass]}
+                "below_policy": self.below_policy, "layers": self.layers, "beside": self.beside,
+                "weakest_path": [h.as_dict() for h in self.weakest]}
 
 
 class AttackGraph:
@@ -77,8 +76,8 @@ class AttackGraph:
         layer, since the traffic got through (the paths an attacker really has today)."""
         self.plant = plant
         live = {cid: cm for cid, cm in plant.countermeasures.items() if cm.status == "implemented"}
-        self.layer = {cid for cid, cm in live.items() if cm.kind in LAYER_KINDS}
-        self.device = {cid: cm.device or cid for cid, cm in live.items()}
+        self.layer = {cid for cid, cm in live.items() if cm.kind in PREVENTIVE}
+        self.device = {cid: device_of(cid, cm) for cid, cm in live.items()}
         self.at_zone: dict[str, list[str]] = {}
         self.at_conduit: dict[str, list[str]] = {}
         self.at_asset: dict[str, list[str]] = {}
@@ -99,10 +98,16 @@ class AttackGraph:
         for u, v, k in self.graph.edges(keys=True):
             for c in self.at_conduit.get(k, []):
                 self.edges_with.setdefault(c, []).append((u, v, k))
-        self.entries = sorted({zid for zid, z in plant.zones.items()
-                               if z.external or z.trust == "untrusted" or z.kind in ENTRY_KINDS}
-                              | {a.zone for a in plant.assets.values()
-                                 if a.reachable_from_outside or a.function in WIRELESS_FUNCTIONS})
+        inside = {zid for zid, z in plant.zones.items()
+                  if (z.external or z.trust == "untrusted" or z.kind == "external") and z.kind not in OUTSIDE_KINDS}
+        inside |= {a.zone for a in plant.assets.values()
+                   if a.reachable_from_outside and plant.zones[a.zone].kind not in OUTSIDE_KINDS}
+        outside = {zid for zid, z in plant.zones.items() if z.kind in OUTSIDE_KINDS}
+        outside |= {a.zone for a in plant.assets.values() if a.function in WIRELESS_FUNCTIONS}
+        self.entries = sorted(inside | outside)
+        self.outside = sorted(outside - inside)  # entries whose own zone measures an attacker must pass
+        for zid in self.entries:
+            self.graph.add_edge(("entry", zid), ("zone", zid), key="entry", conduit=None, outside=zid in self.outside)
 
     def _zone_of(self, endpoint: str) -> str | None:
         if endpoint in self.plant.zones:
@@ -121,21 +126,48 @@ class AttackGraph:
         return out
 
     def count(self, countermeasures: list[str]) -> int:
-        """Independent layers among some countermeasures: layer kinds only, one per device."""
+        """Independent layers among some countermeasures: preventive kinds only, one per device."""
         return len({self.device[c] for c in countermeasures if c in self.layer})
+
+    def counted(self, countermeasures: list[str]) -> list[str]:
+        """The preventive measures that count, the first of each device."""
+        seen: dict[str, str] = {}
+        for c in countermeasures:
+            if c in self.layer:
+                seen.setdefault(self.device[c], c)
+        return list(seen.values())
+
+    def beside(self, countermeasures: list[str]) -> dict[str, list[str]]:
+        """The measures that are no layer, by class: detective, procedural, supporting."""
+        out: dict[str, list[str]] = {}
+        for c in dict.fromkeys(countermeasures):
+            if c not in self.layer:
+                out.setdefault(kind_class(self.plant.countermeasures[c].kind), []).append(c)
+        return out
 
     def _layers(self, hops: list[Hop]) -> int:
         return self.count([c for h in hops for c in h.layers])
 
     def _weight(self, u: Any, v: Any, edges: dict) -> int:
-        """Dijkstra's cost of stepping u -> v: the cheapest parallel conduit, plus the zone it enters."""
-        zone_cost = self.count(self.at_zone.get(v[1], [])) if v[0] == "zone" else 0
+        """Dijkstra's cost of stepping u -> v: the cheapest parallel conduit, plus the zone it enters; from an
+        entry node, the zone's own measures when the attacker starts outside it."""
+        zone_cost = self.count(self.at_zone.get(v[1], []))
+        if u[0] == "entry":
+            return zone_cost if any(d.get("outside") for d in edges.values()) else 0
         return min(self.count(self.at_conduit.get(d["conduit"], [])) for d in edges.values()) + zone_cost
+
+    def tree(self, entry: str, graph: Any = None) -> tuple[dict, dict]:
+        """Distances and node paths from one entry point (networkx single_source_dijkstra)."""
+        return nx.single_source_dijkstra(self.graph if graph is None else graph, ("entry", entry), weight=self._weight)
 
     def hops(self, start: str, nodes: list[Any], target: str | None = None, graph: Any = None) -> list[Hop]:
         """The hops of a node path, choosing at each step the conduit (of `graph`) with the fewest layers."""
         hops = [Hop("entry", start, [])]
         for u, v in itertools.pairwise(nodes):
+            if u[0] == "entry":
+                if v[1] in self.outside:
+                    hops.append(Hop("zone", v[1], list(self.at_zone.get(v[1], []))))
+                continue
             edges = (graph if graph is not None else self.graph).get_edge_data(u, v)
             cid = min(edges, key=lambda k: (self.count(self.at_conduit.get(k, [])), k))
             hops.append(Hop("conduit", cid, list(self.at_conduit.get(cid, []))))
@@ -144,6 +176,15 @@ class AttackGraph:
             hops.append(Hop("asset", target, list(self.at_asset.get(target, []))))
         return hops
 
+    def without(self, blocked: set[str]) -> Any:
+        """The graph with every step that would cross one of `blocked` removed: conduit edges carrying one, and
+        every way into a zone holding one (except an attacker already inside it)."""
+        zones = {z for z, cms in self.at_zone.items() if blocked & set(cms)}
+        edges = [e for c in blocked for e in self.edges_with.get(c, ())]
+        edges += [(u, v, k) for u, v, k in self.graph.edges(keys=True) if v[0] == "zone" and v[1] in zones
+                  and (u[0] == "zone" or v[1] in self.outside)]
+        return nx.restricted_view(self.graph, [], edges)
+
     def weakest(self, asset: str, blocked: set[str] | None = None) -> list[Hop] | None:
         """The path with the fewest layers from any entry point to `asset`; `blocked`: countermeasures
         whose elements the path may not cross (to look for a bypass)."""
@@ -151,17 +192,11 @@ class AttackGraph:
         blocked = blocked or set()
         if blocked & set(self.at_asset.get(asset, [])):
             return None
-        g = self.graph
-        if blocked:
-            g = nx.restricted_view(self.graph, [("zone", z) for z, cms in self.at_zone.items() if blocked & set(cms)],
-                                   [e for c in blocked for e in self.edges_with.get(c, ())])
+        g = self.without(blocked) if blocked else self.graph
         best: list[Hop] | None = None
         for entry in self.entries:
-            source = ("zone", entry)
-            if source not in g or ("zone", zone) not in g:
-                continue
             try:
-                nodes = nx.dijkstra_path(g, source, ("zone", zone), weight=self._weight)
+                nodes = nx.dijkstra_path(g, ("entry", entry), ("zone", zone), weight=self._weight)
             except nx.NetworkXNoPath:
                 continue
             hops = self.hops(entry, nodes, asset, g)
@@ -171,7 +206,10 @@ class AttackGraph:
 
 
 def describe(hops: list[Hop]) -> str:
-    """A path in one line: `agv -> sup-agv -> supervisory -> sup-cell1 -> cell-1 -> plc-washer`."""
+    """A path in one line: `agv -> sup-agv -> supervisory -> sup-cell1 -> cell-1 -> plc-washer`; an attacker who
+    starts outside a remote-access or wireless zone shows as `(outside) agv -> sup-agv ...`."""
+    if len(hops) > 1 and hops[0].kind == "entry" and hops[1].kind == "zone" and hops[1].id == hops[0].id:
+        return " -> ".join([f"(outside) {hops[0].id}"] + [h.id for h in hops[2:]])
     return " -> ".join(h.id for h in hops)
 
 
@@ -193,7 +231,7 @@ def depths(plant: Plant, sl_targets: dict[str, list[int]], graph: AttackGraph | 
     graph = graph or AttackGraph(plant)
     policy = plant.risk.depth if plant.risk else None
     high_sl, layers_high, layers = (policy.high_sl, policy.layers_high, policy.layers) if policy else (3, 2, 1)
-    trees = {e: nx.single_source_dijkstra(graph.graph, ("zone", e), weight=graph._weight) for e in graph.entries}
+    trees = {e: graph.tree(e) for e in graph.entries}
     out = []
     for aid in targets(plant) if assets is None else assets:
         zone = plant.assets[aid].zone
@@ -203,21 +241,19 @@ def depths(plant: Plant, sl_targets: dict[str, list[int]], graph: AttackGraph | 
         if reach:
             entry = min(reach)[1]
             best = graph.hops(entry, trees[entry][1][("zone", zone)], aid)
-        out.append(TargetDepth(aid, zone, None if best is None else graph._layers(best), need, best or []))
+        on_path = [c for h in best or [] for c in h.layers]
+        out.append(TargetDepth(aid, zone, None if best is None else graph._layers(best), need, best or [],
+                               graph.counted(on_path), graph.beside(on_path)))
     return out
 
 
-def prove_compensations(plant: Plant, graph: AttackGraph | None = None) -> list[CompensationProof]:
-    """A compensation is proven when every path from every entry point to its asset meets one of its
-    countermeasures; otherwise the bypass is a path that meets none."""
+def prove_compensations(plant: Plant, graph: AttackGraph | None = None) -> list[Any]:
+    """Every compensation's proof (analysis.compensation.prove): what meets it, and the path, flow or conduit
+    that escapes it."""
+    from .compensation import prove
+
     graph = graph or AttackGraph(plant)
-    out = []
-    for comp in plant.compensations:
-        if comp.asset not in plant.assets:
-            continue
-        bypass = graph.weakest(comp.asset, blocked=set(comp.by))
-        out.append(CompensationProof(comp.asset, comp.requirement, list(comp.by), bypass is None, bypass or []))
-    return out
+    return [prove(plant, graph, comp) for comp in plant.compensations if comp.asset in plant.assets]
 
 
 def single_points(graph: AttackGraph, found: list[TargetDepth]) -> dict[str, list[str]]:
@@ -246,7 +282,9 @@ def conduits_to_harden(graph: AttackGraph, found: list[TargetDepth]) -> list[str
     if not sinks or not graph.entries:
         return []
     cut = nx.DiGraph()
-    for u, v, _ in graph.graph.edges(keys=True):
+    for u, v in graph.graph.edges():
+        if u[0] == "entry":
+            continue
         cap = cut.get_edge_data(u, v, {}).get("capacity", 0) + 1
         cut.add_edge(u, v, capacity=cap)
     for entry in graph.entries:
@@ -254,13 +292,13 @@ def conduits_to_harden(graph: AttackGraph, found: list[TargetDepth]) -> list[str
     for zone in sinks:
         cut.add_edge(("zone", zone), "sink")
     _, (reach, _) = nx.minimum_cut(cut, "source", "sink")
-    return sorted(k for u, v, k in graph.graph.edges(keys=True) if u in reach and v not in reach)
+    return sorted(k for u, v, k in graph.graph.edges(keys=True) if u[0] == "zone" and u in reach and v not in reach)
 
 
 @dataclass
 class PathsResult:
     targets: list[TargetDepth]
-    compensations: list[CompensationProof]
+    compensations: list[Any]  # analysis.compensation.CompensationProof
     entries: list[str]
     single_points: dict[str, list[str]] = field(default_factory=dict)
     harden: list[str] = field(default_factory=list)
@@ -282,7 +320,8 @@ class PathsResult:
             if not c.proven:
                 out.append({"id": f"compensation-path:{c.asset}:{c.requirement}", "severity": "high",
                             "message": f"compensation of {c.requirement} for {c.asset} is not proven: "
-                                       f"{describe(c.bypass)} meets none of {', '.join(c.by)}"})
+                                       + "; ".join(r["message"] for r in c.reasons),
+                            "reasons": c.reasons})
         return out
 
     def as_dict(self) -> dict[str, Any]:

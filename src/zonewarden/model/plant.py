@@ -202,6 +202,11 @@ class Zone(Characteristics):
     flows: list[FlowRule] = Field([], description="Flows allowed inside the zone when internal is deny.")
 
     @property
+    def safety_related(self) -> bool:
+        """Holds safety-related assets: `safety:` when given, else a zone of kind safety."""
+        return self.safety if self.safety is not None else self.kind == "safety"
+
+    @property
     def external(self) -> bool:
         """Outside the system under consideration (design §4 scope)."""
         if self.scope is not None:
@@ -381,11 +386,25 @@ class Matrix(Strict):
     consequence: Annotated[int, BeforeValidator(_reject_bool), Field(ge=2, le=10)] = 5
 
 
+class Actor(Strict):
+    """Who threatens, and with what capability: 62443-3-3 defines SL 1-4 by the attacker it must withstand."""
+
+    kind: Literal[V.ACTOR_KINDS] = Field(  # type: ignore[valid-type]
+        description="casual, insider, hacktivist, criminal, competitor, terrorist, nation_state or other.")
+    capability: Literal[V.ACTOR_CAPABILITIES] | None = Field(  # type: ignore[valid-type]
+        None, description="casual (SL 1), simple (SL 2: simple means, low resources, generic skills), "
+        "sophisticated (SL 3: IACS-specific skills, moderate resources), extended (SL 4: extended resources, high "
+        "motivation). Default: by kind (docs/assessment.md#threat-actors).")
+    description: str | None = None
+
+
 class Scenario(Strict):
     id: Id
     description: str | None = None
     zone: Id
     source: Id | None = Field(None, description="Zone the threat comes from.")
+    actor: Actor | None = Field(None, description="The threat actor; raises the SL the scenario asks to the one "
+                                "whose attacker profile matches its capability.")
     techniques: list[TechniqueId] = []
     likelihood: Level
     consequence: dict[Literal[V.CONSEQUENCE_CATEGORIES], Level] = Field(  # type: ignore[valid-type]
@@ -406,6 +425,17 @@ class BandSL(Strict):
     medium: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = 2
     high: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = 3
     critical: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = 4
+
+
+class Floors(Strict):
+    """Lower bounds on a derived SL-T that risk alone may miss (design §4 floors)."""
+
+    safety_consequence: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=4)] = Field(
+        3, description="SL asked of the FRs a scenario touches when its safety consequence is at the top of the "
+        "matrix, whatever its likelihood; 0 turns the floor off.")
+    safety_zone: StrictBool = Field(
+        True, description="A safety-related zone is never weaker, per FR, than a zone of the system under "
+        "consideration that reaches it through a conduit.")
 
 
 class DepthPolicy(Strict):
@@ -441,9 +471,11 @@ class Risk(Strict):
     bands: Bands = Field(Bands(), description="Where the high and critical risk bands start.")
     band_sl: BandSL = Field(BandSL(), description="SL asked of the touched FRs per risk band.")
     residual_credit: Annotated[int, BeforeValidator(_reject_bool), Field(ge=0, le=9)] = Field(
-        2, description="Likelihood levels a scenario drops when every one of its techniques is mitigated in the "
-        "zone (a requirement that mitigates it is satisfied); pro rata for some.")
+        2, description="Likelihood levels a scenario drops when the zone's SL-A reaches the scenario's SL on every "
+        "FR of each of its techniques; pro rata per technique so credited.")
     scenarios: list[Scenario] = []
+    floors: Floors = Field(Floors(), description="Floors under the derived SL-T: top safety consequence, safety "
+                           "zones reached from other zones.")
     depth: DepthPolicy = Field(DepthPolicy(), description="Defense-in-depth policy for attack paths.")
     vulnerabilities: VulnerabilityPolicy = Field(VulnerabilityPolicy(), description="How matched advisories "
                                                  "raise likelihood and which are critical.")

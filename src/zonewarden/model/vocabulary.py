@@ -46,4 +46,8 @@ PROTOCOLS = (
 OP_CLASSES = ("read", "write", "program", "control", "diagnostics")
 DIRECTIONS = ("forward", "both")
 
+# threat actors of a risk scenario, and the attacker capability 62443-3-3 defines SL 1-4 by (analysis.risk)
+ACTOR_KINDS = ("casual", "insider", "hacktivist", "criminal", "competitor", "terrorist", "nation_state", "other")
+ACTOR_CAPABILITIES = ("casual", "simple", "sophisticated", "extended")
+
 CONSEQUENCE_CATEGORIES = ("safety", "environment", "production", "financial", "reputation", "regulatory")
