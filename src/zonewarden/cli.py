@@ -536,24 +536,29 @@ def paths(
 
     if target is not None:
         t = next(t for t in found.targets if t.asset == target)
-        out.print(f"{t.asset} ({t.zone}): depth {t.depth}, policy {t.policy}")
+        out.print(f"{t.asset} ({t.zone}): depth {t.depth}, policy {t.policy}; layers (one per device): "
+                  f"{', '.join(t.layers) or 'none'}", highlight=False)
         for hop in t.weakest:
             out.print(f"  {hop.kind:8} {hop.id:24} {', '.join(hop.layers) or '-'}", highlight=False)
+        for cls, cms in t.beside.items():
+            out.print(f"  beside the depth ({cls}): {', '.join(cms)}", highlight=False)
         return
     table = Table(title=f"{p.plant.name}: attack paths from {', '.join(found.entries)}")
-    for col in ("target", "zone", "depth", "policy", "weakest path"):
+    for col in ("target", "zone", "depth", "policy", "layers", "beside", "weakest path"):
         table.add_column(col, overflow="fold")
     for t in sorted(found.targets, key=lambda t: (not t.below_policy, t.depth if t.depth is not None else 99)):
         depth = "unreachable" if t.depth is None else str(t.depth)
         style = "[red]" if t.below_policy else ""
-        table.add_row(t.asset, t.zone, f"{style}{depth}", str(t.policy), describe(t.weakest))
+        table.add_row(t.asset, t.zone, f"{style}{depth}", str(t.policy), ", ".join(t.layers) or "-",
+                      ", ".join(f"{len(v)} {k}" for k, v in t.beside.items()) or "-", describe(t.weakest))
     out.print(table)
     proofs = Table(title="compensations")
-    for col in ("asset", "requirement", "by", "proven", "bypass"):
+    for col in ("asset", "requirement", "by", "proven", "why not"):
         proofs.add_column(col, overflow="fold")
     for c in found.compensations:
-        proofs.add_row(c.asset, c.requirement, ", ".join(c.by), "yes" if c.proven else "[red]no[/]",
-                       describe(c.bypass) or "-")
+        proofs.add_row(c.asset, c.requirement, ", ".join(c.by),
+                       f"yes ({c.tested})" if c.proven else "[red]no[/]",
+                       "; ".join(r["message"] for r in c.reasons) or "-")
     out.print(proofs)
     for asset, cms in found.single_points.items():
         out.print(f"single point of failure for {asset}: {', '.join(cms)}", highlight=False)
@@ -732,7 +737,7 @@ def demo(
         "zonewarden-demo"),
 ) -> None:
     """Check, assess and judge the traffic of the bundled example plant, write its report, CRS and a procurement
-    pack, then say where to look first."""
+    pack, then say where to act first (by residual risk, consequence and depth, not by gap count)."""
     with resources.as_file(resources.files("zonewarden") / "examples" / EXAMPLE) as root:
         shown = Path(os.path.relpath(root)) if not os.path.relpath(root).startswith("..") else root
         capture = shown / "traffic.pcap"
@@ -752,20 +757,19 @@ def demo(
         out.print(f"$ zonewarden procure {shown} --zone cell-1 --type embedded_device -o {documents / 'pack.xlsx'}",
                   highlight=False)
         procure(shown, zone="cell-1", type="embedded_device", output=documents / "pack.xlsx")
-    out.rule("Where to look first")
+        from .analysis.paths import analyse
+        from .analysis.priorities import where_to_act
+
+        ranked = where_to_act(result, analyse(_load_checked(shown),
+                                              {z.id: z.sl_target.as_list() for z in result.zones}))
+    out.rule("Where to act first")
     worst = [v for v in verdicts if v.severity == "critical"] or [v for v in verdicts if v.severity == "high"]
-    zone_gaps: dict[str, int] = {}
-    for g in result.gaps:
-        if g.status == "open" and g.scope == "zone":
-            zone_gaps[g.where] = zone_gaps.get(g.where, 0) + 1
     lines = []
+    for p in ranked[:3]:
+        lines.append(f"Zone {p.zone} ({p.name}): {p.why}. `zonewarden assess {shown} --zone {p.zone}`.")
     if worst:
         lines.append(f"The traffic shows {worst[0].message}. "
                      f"`zonewarden traffic {shown} {capture} --kind {worst[0].kind}` has the details.")
-    if zone_gaps:
-        zone = max(zone_gaps, key=lambda z: (zone_gaps[z], z))
-        lines.append(f"Zone {zone} has the most open gaps ({zone_gaps[zone]}): "
-                     f"`zonewarden assess {shown} --zone {zone}`.")
     lines.append(f"Open {documents / 'report.html'} in a browser: the diagram, every zone sheet and register; "
                  f"`zonewarden report {shown} -o report.pdf` gives the same as PDF.")
     lines.append("Copy the example with `zonewarden init my-plant` and edit it; `zonewarden check my-plant` "

@@ -21,7 +21,7 @@ assets:
   p: {zone: z, type: embedded_device, addresses: [10.0.0.1], capability: {sl: 1}}
 """
 SHORT_ON_RDF = "  q: {zone: z, type: embedded_device, addresses: [10.0.0.2], capability: {sl: [1, 1, 1, 1, 0, 1, 1]}}\n"
-SITE = "  site: {kind: policy, at: {zone: z}, meets: [SR 1.6, SR 1.13, SR 2.3, SR 5.2, SR 5.3, SR 5.4, SR 7.5]}\n"
+SITE = "  site: {kind: other, at: {zone: z}, meets: [SR 1.6, SR 1.13, SR 2.3, SR 5.2, SR 5.3, SR 5.4, SR 7.5]}\n"
 
 
 def with_site(text: str, cms: str = "", after: str = "") -> str:

@@ -185,7 +185,7 @@ zones:
 assets:
   p: {zone: z, type: embedded_device, addresses: [10.0.0.1], capability: {sl: 1}}
 countermeasures:
-  site: {kind: policy, at: {zone: z}, meets: [SR 2.3, SR 5.2, SR 5.3, SR 7.5]}
+  site: {kind: other, at: {zone: z}, meets: [SR 2.3, SR 5.2, SR 5.3, SR 7.5]}
 """
 
 

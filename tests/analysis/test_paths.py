@@ -88,11 +88,16 @@ def test_single_points_of_failure_at_exactly_the_policy(plant_file):
 
 def test_the_example_has_proven_and_unproven_compensations():
     proofs = {(c.asset, c.requirement): c for c in prove_compensations(load_plant(EXAMPLE))}
-    assert proofs[("plc-tunnel", "CR 2.1")].proven and proofs[("plc-washer", "CR 1.1")].tested == "preventive"
-    assert proofs[("plc-washer", "CR 3.4")].tested == "detective"
+    # the cell firewall's load limits stand on both conduits into cell 1 (the only ways in)
+    assert (proofs[("plc-washer", "CR 7.1 RE 1")].proven, proofs[("plc-washer", "CR 7.1 RE 1")].tested) == (
+        True, "preventive")
+    assert proofs[("plc-washer", "CR 3.4")].tested == "detective"  # ids-cell1 listens in the cell
     capper = proofs[("plc-capper", "CR 1.1")]  # the jump host stands in front of neither the EWS nor the SCADA
     assert not capper.proven and [r["code"] for r in capper.reasons] == ["path-bypass", "flow-bypass"]
     assert [h.id for h in capper.bypass][:3] == ["agv", "agv", "sup-agv"]
+    tunnel = proofs[("plc-tunnel", "CR 2.1")]  # cell 1 allows internal traffic: its HMIs and PLCs write past it
+    assert [r["code"] for r in tunnel.reasons] == ["flow-bypass"]
+    assert {f["from"] for f in tunnel.reasons[0]["flows"]} >= {"hmi-filler", "plc-filler"}
     crimper = proofs[("plc-crimper", "CR 3.4")]  # ids-ot listens in supervisory
     assert [r["code"] for r in crimper.reasons] == ["not-seen"] and crimper.reasons[0]["conduits"] == ["eng-cell2",
                                                                                                       "sup-cell2"]

@@ -65,6 +65,28 @@ def test_a_scenario_without_techniques_is_credited_only_when_all_seven_frs_reach
                                                                                     "TRE", "RA"}
 
 
+def test_a_paper_policy_earns_no_sl_a_and_no_credit(plant_file):
+    # the same plant, but the "log collection" is a policy: a procedure carries only SR 2.3, 5.4, 7.4 and 7.5,
+    # so SR 6.1 and 6.2 stay unmet, TRE stays below 2 and nothing is credited: residual 12, not 9
+    text = ONE + "countermeasures:\n  logs: {kind: policy, at: {zone: z}, meets: [SR 6.1, SR 6.2]}\n" \
+        "risk:\n  tolerable: 6\n  scenarios:\n" \
+        "    - {id: s, zone: z, techniques: [T0803, T0867], likelihood: 4, consequence: {production: 3}}\n"
+    plant = load_plant(plant_file(text))
+    z = zone(assess(plant))
+    assert z.sl_achieved["TRE"] < 2 and z.scenarios[0].residual_risk == 12
+    warned = [f for f in check_plant(plant) if f.rule == "requirement-without-effect"]
+    assert len(warned) == 2 and "a policy or procedure alone carries only" in warned[0].message
+
+
+def test_credit_counts_only_what_is_earned(plant_file):
+    # residual_credit 1, one of two techniques credited: 1 x 1/2 rounds down to no level (not up to a full one)
+    text = ONE + "countermeasures:\n  logs: {kind: log_collection, at: {zone: z}, meets: [SR 6.1, SR 6.2]}\n" \
+        "risk:\n  tolerable: 6\n  residual_credit: 1\n  scenarios:\n" \
+        "    - {id: s, zone: z, techniques: [T0803, T0867], likelihood: 4, consequence: {production: 3}}\n"
+    s = zone(assessed(plant_file, text)).scenarios[0]
+    assert (s.mitigated, s.residual_likelihood, s.residual_risk) == (("T0867",), 4, 12)
+
+
 def test_gaps_carry_the_techniques_they_leave_open_and_the_scenarios_they_hold_back(plant_file):
     # 4 x 3 = 12 -> SL 2 on RA. p (SL-C 1) meets SR 7.7, but SR 7.5 (level 1, system level) is unmet: SL-A RA 0.
     # Every RA gap at or below SL 2 holds s back; each lists the techniques its own SR family mitigates.
@@ -279,6 +301,89 @@ def test_two_layers_on_one_device_count_once(plant_file):
     same = apart.replace("device: sw1", "device: fw1")
     assert next(t for t in depth_of(plant_file, same) if t.asset == "plc").depth == 2
     assert not [d for d in check_plant(load_plant(plant_file(apart))) if d.rule == "countermeasure-device-missing"]
+
+
+SHARED = """\
+zones:
+  ext: {name: Ext, level: 4, kind: enterprise, trust: untrusted, networks: [10.9.0.0/24]}
+  a: {name: A, level: 3, kind: dmz, networks: [10.1.0.0/24]}
+  b: {name: B, level: 2, kind: supervisory, networks: [10.2.0.0/24]}
+  x: {name: X, level: 2, kind: supervisory, networks: [10.4.0.0/24]}
+  t: {name: T, level: 1, kind: control, networks: [10.3.0.0/24], sl_target: 1}
+assets:
+  plc: {zone: t, type: embedded_device, addresses: [10.3.0.1], criticality: high}
+conduits:
+  c1: {zones: [ext, a], flows: [{from: ext, to: a, protocol: tcp, port: 1}]}
+  c2: {zones: [a, b], flows: [{from: a, to: b, protocol: tcp, port: 1}]}
+  c3: {zones: [b, t], flows: [{from: b, to: t, protocol: tcp, port: 1}]}
+  c4: {zones: [ext, x], flows: [{from: ext, to: x, protocol: tcp, port: 1}]}
+  c5: {zones: [x, t], flows: [{from: x, to: t, protocol: tcp, port: 1}]}
+countermeasures:
+  f1: {kind: firewall, at: {conduit: c1}, device: D}
+  f2: {kind: firewall, at: {conduit: c2}, device: D}
+  f3: {kind: firewall, at: {conduit: c3}, device: D}
+  f4: {kind: firewall, at: {conduit: c4}, device: D1}
+  f5: {kind: firewall, at: {conduit: c5}, device: D2}
+"""
+
+
+def test_depth_finds_the_path_whose_steps_share_one_device(plant_file):
+    # ext -> a -> b -> t crosses f1, f2, f3, all on box D: 1 layer; ext -> x -> t crosses D1 and D2: 2. Adding up
+    # layers step by step (3 against 2) would pick the second path and report 2.
+    [t] = analyse(load_plant(plant_file(SHARED)), {"t": [1] * 7}).targets
+    assert (t.depth, t.layers, describe(t.weakest)) == (1, ["f1"], "ext -> c1 -> a -> c2 -> b -> c3 -> t -> plc")
+
+
+def test_a_box_is_no_layer_in_front_of_itself_and_a_relay_only_for_what_it_relays(plant_file):
+    text = """\
+zones:
+  ext: {name: Ext, level: 4, kind: enterprise, trust: untrusted, networks: [10.9.0.0/24]}
+  ops: {name: Ops, level: 2, kind: supervisory, networks: [10.2.0.0/24]}
+  cell: {name: Cell, level: 1, kind: control, networks: [10.3.0.0/24]}
+assets:
+  scada: {zone: ops, type: host_device, addresses: [10.2.0.1]}
+  jump: {zone: ops, type: host_device, function: jump_host, addresses: [10.2.0.9], criticality: high}
+  cellfw: {zone: cell, type: network_device, function: firewall, addresses: [10.3.0.254], criticality: high}
+conduits:
+  c1: {zones: [ext, ops], flows: [{from: ext, to: jump, protocol: rdp, port: 3389},
+                                  {from: ext, to: scada, protocol: https, port: 443}]}
+  c2: {zones: [ops, cell], flows: [{from: scada, to: cellfw, protocol: https, port: 443}]}
+countermeasures:
+  fw1: {kind: firewall, at: {conduit: c1}, device: F1}
+  fw2: {kind: firewall, at: {conduit: c2}, device: cellfw}
+  jh: {kind: jump_host, at: {zone: ops}, device: jump}
+"""
+    found = {t.asset: t for t in analyse(load_plant(plant_file(text)), {"ops": [1] * 7, "cell": [1] * 7}).targets}
+    # jump: F1 only (jh runs on jump itself); cellfw: F1 only (fw2 runs on cellfw; jh relays nothing into c2)
+    assert (found["jump"].depth, found["jump"].layers) == (1, ["fw1"])
+    assert (found["cellfw"].depth, found["cellfw"].layers) == (1, ["fw1"])
+
+
+def test_a_host_measure_of_the_zone_does_not_stand_on_a_plc(plant_file):
+    # antivirus across the control zone's hosts: the PLC runs none of it, so a path to the PLC does not meet it
+    text = COMP.replace("countermeasures:\n", "countermeasures:\n  av: {kind: antivirus, at: {zone: ctl}}\n") + \
+        "  - {asset: plc, requirement: CR 3.2, by: [av], approved_by: owner, justification: x}\n"
+    [p] = prove_compensations(load_plant(plant_file(text)))
+    assert not p.proven and [r["code"] for r in p.reasons] == ["path-bypass"]
+
+
+def test_a_supporting_measure_cannot_prove_access_control(plant_file):
+    text = COMP.replace("countermeasures:\n", "countermeasures:\n  dir: {kind: directory_service, at: {zone: ctl}, "
+                        "meets: [SR 1.1]}\n") + \
+        "  - {asset: plc, requirement: CR 1.1, by: [dir], approved_by: owner, justification: x}\n"
+    [p] = prove_compensations(load_plant(plant_file(text)))
+    assert not p.proven and [r["code"] for r in p.reasons] == ["supporting-only"]
+
+
+def test_a_zone_holding_a_safety_system_gets_the_safety_floor(plant_file):
+    text = SAFETY.replace("kind: safety,", "kind: control,")  # the zone is not marked; it holds an SIS
+    assert zone(assessed(plant_file, text), "s").sl_target == SLVector([3, 2, 2, 2, 2, 1, 2])
+
+
+def test_a_conduit_declared_below_its_zones_is_a_finding(plant_file):
+    text = SAFETY.replace("c-s: {zones: [c, s],", "c-s: {zones: [c, s], sl_target: [1, 1, 1, 1, 1, 1, 1],")
+    f = next(f for f in assessed(plant_file, text).findings if f.rule == "conduit-sl-target-below-zones")
+    assert f.id == "sl-target:c-s" and "short on IAC, UC, SI, DC, RDF, RA" in f.message
 
 
 # --- where to act first -------------------------------------------------------------------------------------

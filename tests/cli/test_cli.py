@@ -260,7 +260,10 @@ def test_traffic_gate_honours_the_tracking_file(tmp_path):
 def test_demo_runs_on_the_bundled_example(tmp_path):
     res = zw("demo", cwd=tmp_path)
     assert res.returncode == 0, res.stderr
-    assert "Where to look first" in res.stdout and "plc_stop" in res.stdout and "nanobind" not in res.stderr
+    assert "Where to act first" in res.stdout and "plc_stop" in res.stdout and "nanobind" not in res.stderr
+    # ranked by residual risk, not by gap count (cell-2 has the most open gaps)
+    first = res.stdout.split("Where to act first", 1)[1].split("\n1. ", 1)[1]
+    assert first.startswith("Zone supervisory") and "keeps residual risk 15 (high" in " ".join(first.split())
     written = sorted(p.name for p in (tmp_path / "zonewarden-demo").iterdir())
     assert written == ["crs.html", "pack.xlsx", "report.html", "report.xlsx"]
     assert 'id="reg-traffic"' in (tmp_path / "zonewarden-demo" / "report.html").read_text()
@@ -343,11 +346,15 @@ def test_paths_with_traffic_and_tracking(tmp_path):
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     capper = next(t for t in doc["targets"] if t["asset"] == "plc-capper")
-    assert capper["depth"] == 10 and "particle-mon" in {t["asset"] for t in doc["targets"]}
+    # (outside) agv [wifi-sec] -> sup-agv [core switch] -> supervisory [its hosts] -> sup-cell2 [EDR-G9010]: 4
+    assert capper["depth"] == 4 and "particle-mon" in {t["asset"] for t in doc["targets"]}
+    assert capper["layers"] == ["wifi-sec", "acl-agv", "av-sup", "fw-cell2-sup"]
     assert {f["id"]: f["status"] for f in doc["findings"]}["depth:rag-01"] == "accepted"
     proofs = {(c["asset"], c["requirement"]): c["proven"] for c in doc["compensations"]}
-    assert proofs[("plc-tunnel", "CR 2.1")] and not proofs[("plc-washer", "CR 1.1")]
+    assert proofs[("plc-tunnel", "CR 2.1")] and not proofs[("plc-capper", "CR 1.1")]
     seen = json.loads(zw("paths", str(plant), "--traffic", str(plant / "traffic.pcap"), "--format", "json").stdout)
     capper = next(t for t in seen["targets"] if t["asset"] == "plc-capper")
-    assert capper["depth"] == 2 and capper["weakest_path"][1]["id"].startswith("observed:10.33.0.21>10.31.2.10")
+    # the AGV reaching the capper unfiltered leaves only the WPA3 of the AGV network
+    conduits = [h["id"] for h in capper["weakest_path"] if h["kind"] == "conduit"]
+    assert capper["depth"] == 1 and conduits[0].startswith("observed:10.33.0.21>10.31.2.10")
     assert zw("assess", str(plant)).returncode == 0  # the paths entry is not stale for the assessment

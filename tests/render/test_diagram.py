@@ -249,7 +249,7 @@ conduits:
 assets:
   p: {zone: lab, type: embedded_device, addresses: [10.0.0.1], capability: {sl: 1}}
 countermeasures:
-  site: {kind: policy, at: {zone: lab}, meets: [SR 1.6, SR 1.13, SR 2.3, SR 5.2, SR 5.3, SR 5.4, SR 7.5]}
+  site: {kind: other, at: {zone: lab}, meets: [SR 1.6, SR 1.13, SR 2.3, SR 5.2, SR 5.3, SR 5.4, SR 7.5]}
   fw: {kind: firewall, at: {conduit: ops-lab}, meets: [SR 5.1]}
 """
 

@@ -136,6 +136,16 @@ def test_executive_summary_counts_what_the_registers_hold(example_review):
     assert sum(by_state.values()) == s["open_gaps"] and f"{by_state['partly bounded']} partly bounded" in text
 
 
+def test_where_to_act_first_ranks_by_residual_risk_and_says_why(example_review, html):
+    s = report_summary(example_review)
+    ranked = [z.id for z, _ in s["act_first"]]
+    # supervisory keeps ransomware at 15 (high); cell-2 has the most open gaps but a residual of 8 (medium)
+    most_gaps = max(example_review.assessment.zones, key=lambda z: R.open_count(z.gaps)).id
+    assert ranked[0] == "supervisory" and most_gaps == "cell-2" and ranked.index("cell-2") > 0
+    assert s["act_first"][0][1].why.startswith("scenario ransomware-it keeps residual risk 15 (high")
+    assert "<h3>Where to act first</h3>" in html and s["act_first"][0][1].why in html
+
+
 def test_sl_chart_bars_are_the_zone_vectors(example_review, html):
     zone = example_review.assessment.zones[0]
     chart = html.split(f'data-chart="{zone.id}"', 1)[1].split("</svg>", 1)[0]

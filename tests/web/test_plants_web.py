@@ -207,7 +207,10 @@ def test_traffic_upload_gives_verdicts_on_the_overview(web_sqlite):
     assert r.status_code == 303
     page = c.get(r.headers["location"]).text
     assert "no_conduit" in page and "traffic.pcap" in page
-    assert "traffic.pcap" in c.get(f"/plants/{SLUG}").text
+    overview = c.get(f"/plants/{SLUG}").text
+    assert "traffic.pcap" in overview
+    # where to act first: by residual risk, with the reason
+    assert "Where to act first" in overview and "scenario ransomware-it keeps residual risk 15 (high" in overview
 
 
 def test_plant_files_download_round_trips(web_sqlite):

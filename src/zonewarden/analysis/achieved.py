@@ -22,6 +22,7 @@ from ..model.sl import FRS, SLVector
 from ..standard.catalog import Catalog, Requirement, counterpart_levels, system_counterparts
 from .applicability import NotApplicable
 from .capability import AssetCapability
+from .measures import PROCEDURAL, PROCEDURAL_FAMILIES, family
 
 # Requirements about what crosses a boundary: the ones a conduit's own countermeasures can satisfy
 # (our choice; 62443-3-3 rates conduits per FR without listing their requirements separately).
@@ -139,6 +140,8 @@ def coverage(plant: Plant, catalog: Catalog, valid: Iterable[int], pending: Iter
         if m.status != "implemented":
             continue
         ids = {sr for r in m.meets for sr in system_counterparts(r, catalog)}
+        if m.kind in PROCEDURAL:  # paper carries only what a procedure can (measures.PROCEDURAL_FAMILIES)
+            ids = {sr for sr in ids if family(sr) in PROCEDURAL_FAMILIES}
         if m.at.zone:
             table = cov.zone_cms.setdefault(m.at.zone, {})
         elif m.at.conduit and m.at.conduit in plant.conduits:

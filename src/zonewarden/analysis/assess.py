@@ -57,6 +57,8 @@ class ZoneResult:
     def risk_dict(self, tolerable: int | None) -> dict[str, Any]:
         return {
             "tolerable": tolerable,
+            "worst_consequence": self.worst_consequence,
+            "sl_floor": self.sl_floor,
             "max_risk": max((s.risk for s in self.scenarios), default=None),
             "max_residual_risk": max((s.residual_risk for s in self.scenarios), default=None),
             "scenarios": [s.as_dict() for s in self.scenarios],
@@ -88,6 +90,7 @@ class Assessment:
     tolerable: int | None
     source: Plant | None = None
     external: list[str] = field(default_factory=list)  # zones outside the system under consideration
+    proofs: dict[int, Any] = field(default_factory=dict)  # compensation index -> its path proof (analysis.compensation)
 
     def located_findings(self) -> list[Finding]:
         """The findings with their file positions; computed on first use (it may re-read the plant's YAML)."""
@@ -127,7 +130,8 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
     findings: list[Finding] = []
 
     why_not: dict[int, str] = {}
-    valid, approval_only, implementation_only, refused = judge_compensations(plant, catalog, as_of, why_not)
+    proofs: dict[int, Any] = {}
+    valid, approval_only, implementation_only, refused = judge_compensations(plant, catalog, as_of, why_not, proofs)
     findings += refused
     caps = capabilities(plant, catalog)
     findings += capability_findings(caps)
@@ -216,6 +220,13 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
                    for r in creqs}
         if c.sl_target is not None:
             ctarget, csource = c.sl_target, "declared"
+            zones_max = SLVector.combine_max(zone_target[z] for z in inside)
+            if zones_max is not None and not ctarget.meets(zones_max):
+                rule = RULES["conduit-sl-target-below-zones"]
+                findings.append(Finding(f"sl-target:{cid}", rule.id, rule.severity,
+                                        f"conduit {cid!r} declares SL-T {ctarget} but its zones ask {zones_max}; "
+                                        f"short on {', '.join(ctarget.shortfall(zones_max))}", None,
+                                        ("conduits", cid, "sl_target"), rule.requirement))
         else:
             ctarget = SLVector.combine_max(zone_target[z] for z in inside) or baseline
             csource = "zones"
@@ -248,7 +259,7 @@ def _assess(plant: Plant, tracking: Tracking | None, tracking_file: str | None, 
         g.status = tr.status(g.id)
         g.tracking = tr.details(g.id)
     return Assessment(plant.plant.name, zones, conduits, caps, findings, tr,
-                      plant.risk.tolerable if plant.risk else None, plant, external)
+                      plant.risk.tolerable if plant.risk else None, plant, external, proofs)
 
 
 def _techniques_by_family(attack: Attack) -> dict[str, list[str]]:

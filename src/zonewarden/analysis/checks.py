@@ -20,11 +20,12 @@ from ..model.plant import FlowRule, Plant
 from ..model.source import SourceMap
 from ..standard.attack import load_attack
 from ..standard.catalog import Catalog, load_catalog, system_counterparts
+from . import risk
 from .applicability import WIRELESS_FUNCTIONS, WIRELESS_ZONE_KINDS, Index, contradiction
 from .capability import CERT_SL, COUNTED_LIFECYCLE
 from .findings import Finding, Rule, finding_id
 from .lifecycle import RETIRING, missing_steps, rules_by_endpoint
-from .measures import PREVENTIVE
+from .measures import PREVENTIVE, PROCEDURAL, PROCEDURAL_FAMILIES, family
 from .risk import thresholds
 
 _R = [
@@ -401,6 +402,11 @@ def _requirements(c: _Ctx) -> Iterator[Finding]:
                 yield c.f("requirement-without-effect", f"countermeasure {mid!r} meets {rid}, which stands for no "
                           "62443-3-3 requirement; it does not count toward any zone's SL-A",
                           "countermeasures", mid, "meets", i)
+            elif req is not None and m.kind in PROCEDURAL and system_counterparts(rid, c.catalog) \
+                    and family(rid) not in PROCEDURAL_FAMILIES:
+                yield c.f("requirement-without-effect", f"countermeasure {mid!r} is a {m.kind} and meets {rid}: a "
+                          "policy or procedure alone carries only SR 2.3, 5.4, 7.4 and 7.5; it does not count "
+                          "toward any zone's SL-A for it", "countermeasures", mid, "meets", i)
     for aid, a in p.assets.items():
         cap = a.capability
         if cap and cap.certificate and not CERT_SL.search(cap.certificate):
@@ -530,7 +536,7 @@ def _lifecycle(c: _Ctx) -> Iterator[Finding]:
 # model, part of the IACS) only stay out of the cells: control, safety and field zones.
 BUSINESS_FUNCTIONS = ("erp", "file_server")
 OPERATIONS_FUNCTIONS = ("mes",)
-SAFETY_FUNCTIONS = ("sis",)
+SAFETY_FUNCTIONS = risk.SAFETY_FUNCTIONS
 BASIC_CONTROL_FUNCTIONS = ("plc", "rtu", "dcs_controller", "hmi", "scada_server", "drive", "io_module", "robot",
                            "agv", "batch_server", "opc_server", "historian")
 WIRED_CONTROL_FUNCTIONS = ("plc", "rtu", "sis", "dcs_controller", "io_module", "drive")

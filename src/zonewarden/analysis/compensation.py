@@ -3,12 +3,19 @@
 A countermeasure of a compensation counts for it only when it meets the requirement's SR family
 (its `meets` list, or its kind by analysis.measures.PLAUSIBLE); the others merely support it. Then,
 by class of the countermeasures that meet it:
-- preventive (and supporting): they lie on every path from every entry point to the asset; and for
-  access control (FR 1, SR 2.1-2.7) every flow rule into the asset comes through one of them;
-- detective: together they see every conduit into the asset's zone (placed on it, or in the zone);
-- procedural: only for the families a procedure can carry (PROCEDURAL_FAMILIES).
-The compensation is proven when one class that meets it passes its test. A refusal is data: each
-reason has a code, a message and what it names (the path, the flow rules, the conduits).
+- preventive: they lie on every path from every entry point to the asset; and for access control
+  (FR 1, SR 2.1-2.7) every allowed flow into the asset comes through one of them: each flow rule,
+  and each peer of a zone that allows internal traffic;
+- detective: together they see every way into the asset's zone: each conduit (placed on it, or in the
+  zone), and the zone itself when it is an entry point (placed in the zone);
+- supporting (encryption, backup, directory, vault, ...): only outside access control, and only where
+  they cover the asset: on it, at its zone, or on every conduit into the zone;
+- procedural: only for the families a procedure can carry (measures.PROCEDURAL_FAMILIES).
+A host-enforced kind placed at a zone (MFA, antivirus, hardening, allowlisting) runs on its hosts: it
+stands on the asset only when the asset is a host device. The compensation is proven when one class
+that meets it passes its test, and an asset no entry point reaches is proven only by measures that
+stand on the asset, its zone or its conduits. A refusal is data: each reason has a code, a message and
+what it names (the path, the flow rules, the conduits).
 """
 
 from __future__ import annotations
@@ -18,13 +25,17 @@ from typing import Any
 
 from ..model.plant import Compensation, Plant
 from ..standard.catalog import Catalog, load_catalog, system_counterparts
-from .measures import ACCESS_CONTROL, family, kind_class, meets_family
+from .measures import (
+    ACCESS_CONTROL,
+    HOST_KINDS,
+    PROCEDURAL_FAMILIES,
+    RELAY_FUNCTIONS,
+    RELAY_KINDS,
+    family,
+    kind_class,
+    meets_family,
+)
 from .paths import AttackGraph, Hop, describe
-
-PROCEDURAL_FAMILIES = frozenset({"2.3", "7.4", "7.5"})  # portable media use, recovery, emergency power
-GATEWAY_KINDS = frozenset({"jump_host", "remote_access_gateway", "vpn", "privileged_access_management", "firewall",
-                           "router_acl", "data_diode", "unidirectional_gateway"})
-GATEWAY_FUNCTIONS = frozenset({"jump_host", "vpn_gateway", "firewall", "router", "data_diode"})
 
 
 @dataclass
@@ -57,6 +68,8 @@ def prove(plant: Plant, graph: AttackGraph, comp: Compensation, catalog: Catalog
     catalog = catalog or load_catalog()
     fams = families(comp.requirement, catalog)
     proof = CompensationProof(comp.asset, comp.requirement, list(comp.by), False)
+    if not fams:  # no 3-3 requirement to stand in for: the caller refuses it (no-counterpart)
+        return proof
     present = [m for m in comp.by if m in plant.countermeasures]
     for mid in present:
         m = plant.countermeasures[mid]
@@ -74,10 +87,10 @@ def prove(plant: Plant, graph: AttackGraph, comp: Compensation, catalog: Catalog
         return proof
     by_class: dict[str, list[str]] = {}
     for mid in proof.meeting:
-        cls = kind_class(plant.countermeasures[mid].kind)
-        by_class.setdefault("preventive" if cls == "supporting" else cls, []).append(mid)
-    tests = {"preventive": _preventive, "detective": _detective, "procedural": _procedural}
-    for cls in ("preventive", "detective", "procedural"):
+        by_class.setdefault(kind_class(plant.countermeasures[mid].kind), []).append(mid)
+    tests = {"preventive": _preventive, "detective": _detective, "supporting": _supporting,
+             "procedural": _procedural}
+    for cls in ("preventive", "detective", "supporting", "procedural"):
         if cls not in by_class:
             continue
         reasons, bypass = tests[cls](plant, graph, comp, by_class[cls], fams)
@@ -89,37 +102,76 @@ def prove(plant: Plant, graph: AttackGraph, comp: Compensation, catalog: Catalog
     return proof
 
 
+def _related(plant: Plant, asset: str, mid: str) -> bool:
+    """The countermeasure stands on the asset, its zone or one of its zone's conduits."""
+    at = plant.countermeasures[mid].at
+    zone = plant.assets[asset].zone
+    return at.asset == asset or at.zone == zone or (at.conduit is not None and at.conduit in plant.conduits
+                                                      and zone in plant.conduits[at.conduit].zones)
+
+
+def _unreached(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[str]) -> list[dict[str, Any]] | None:
+    """None when an entry point reaches the asset; else a refusal unless a measure stands by the asset."""
+    if graph.weakest(comp.asset) is not None:
+        return None
+    if any(_related(plant, comp.asset, m) for m in ms):
+        return []
+    return [{"code": "no-path", "countermeasures": ms,
+             "message": f"no entry point reaches {comp.asset}, and {', '.join(ms)} stand(s) on neither it, its zone "
+                        "nor its conduits: what protects it is its isolation, not them"}]
+
+
 def _preventive(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[str], fams: set[str]
                 ) -> tuple[list[dict[str, Any]], list[Hop]]:
+    unreached = _unreached(plant, graph, comp, ms)
+    if unreached is not None:
+        return unreached, []
     reasons: list[dict[str, Any]] = []
-    bypass = graph.weakest(comp.asset, blocked=set(ms)) or []
+    bypass = graph.weakest(comp.asset, blocked=set(_blocking(plant, comp.asset, ms))) or []
     if bypass:
         reasons.append({"code": "path-bypass", "path": [h.id for h in bypass],
                         "message": f"{describe(bypass)} meets none of {', '.join(ms)}"})
     if fams & ACCESS_CONTROL:
         escaped = _flows_around(plant, comp.asset, ms)
         if escaped:
-            shown = "; ".join(f"{f['where']} #{f['rule']} {f['from']} -> {f['to']}" for f in escaped[:5])
+            shown = "; ".join(f"{f['where']}{' #' + str(f['rule']) if f['rule'] else ''} {f['from']} -> {f['to']}"
+                              for f in escaped[:5])
             more = f" and {len(escaped) - 5} more" if len(escaped) > 5 else ""
             reasons.append({"code": "flow-bypass", "flows": escaped,
-                            "message": f"{len(escaped)} allowed flow rule(s) into {comp.asset} do not come through "
+                            "message": f"{len(escaped)} allowed flow(s) into {comp.asset} do not come through "
                                        f"{', '.join(ms)}: {shown}{more}"})
     return reasons, bypass
 
 
+def _blocking(plant: Plant, asset: str, ms: list[str]) -> list[str]:
+    """The measures that block a path to the asset: a host-enforced kind placed at the asset's own zone runs on
+    its hosts, so it stands in front of the asset only when the asset is a host device."""
+    a = plant.assets[asset]
+    out = []
+    for mid in ms:
+        m = plant.countermeasures[mid]
+        if m.kind in HOST_KINDS and m.at.zone == a.zone and a.type != "host_device":
+            continue
+        out.append(mid)
+    return out
+
+
 def _through(plant: Plant, mid: str, asset: str) -> tuple[set[str], set[str], bool]:
     """Where flows pass a countermeasure: the initiators that have passed it (the asset it stands on or its
-    device; a gateway zone's gateways; every host of a zone it is enforced across), the conduits it is on, and
-    whether it is enforced on the asset itself (on the asset, or host-based across the asset's zone)."""
+    device; a relay zone's relays; every host of a zone it is enforced across), the conduits it is on, and
+    whether it stands on the asset itself (placed on it, its device, or a host kind across a host's zone)."""
     m = plant.countermeasures[mid]
-    zone = plant.assets[asset].zone
+    a = plant.assets[asset]
     senders = {x for x in (m.at.asset, m.device) if x and x in plant.assets}
     conduits = {m.at.conduit} if m.at.conduit else set()
-    on_asset = m.at.asset == asset or (m.at.zone == zone and m.kind not in GATEWAY_KINDS)
-    if m.at.zone and m.kind in GATEWAY_KINDS:  # a gateway in a zone: only what starts on the gateway passes it
-        senders |= {aid for aid, a in plant.assets.items() if a.zone == m.at.zone and a.function in GATEWAY_FUNCTIONS}
-    elif m.at.zone:  # enforced on the zone's hosts (MFA, a directory): whatever starts there has passed it
-        senders |= {m.at.zone} | {aid for aid, a in plant.assets.items() if a.zone == m.at.zone}
+    on_asset = asset in (m.at.asset, m.device) or (m.kind in HOST_KINDS and m.at.zone == a.zone
+                                                    and a.type == "host_device")
+    if m.at.zone and m.kind in RELAY_KINDS:  # a relay in a zone: only what starts on the relay passes it
+        senders |= {aid for aid, x in plant.assets.items() if x.zone == m.at.zone and x.function in RELAY_FUNCTIONS}
+    elif m.at.zone and m.kind in HOST_KINDS:  # enforced on the zone's hosts: whatever starts on one has passed it
+        senders |= {aid for aid, x in plant.assets.items() if x.zone == m.at.zone and x.type == "host_device"}
+    elif m.at.zone and m.at.zone != a.zone:  # a perimeter device of another zone: every flow out of it crosses it
+        senders |= {m.at.zone} | {aid for aid, x in plant.assets.items() if x.zone == m.at.zone}
     return senders, conduits, on_asset
 
 
@@ -137,9 +189,14 @@ def _flows_around(plant: Plant, asset: str, ms: list[str]) -> list[dict[str, Any
         conduits |= c
     rules: list[tuple[str, int, Any]] = [(cid, i, r) for cid, c in plant.conduits.items() if zone in c.zones
                                          for i, r in enumerate(c.flows)]
+    out = []
     if plant.zones[zone].internal == "deny":
         rules += [(f"zone {zone}", i, r) for i, r in enumerate(plant.zones[zone].flows)]
-    out = []
+    else:  # every peer of the zone may open a conversation to the asset
+        for aid, peer in plant.assets.items():
+            if peer.zone == zone and aid != asset and peer.lifecycle != "decommissioned" and aid not in senders:
+                out.append({"where": f"zone {zone} (internal allow)", "rule": None, "from": aid, "to": asset,
+                            "protocol": None, "port": None})
     for where, i, r in rules:
         for src, dst in ((r.from_, r.to), (r.to, r.from_)) if r.direction == "both" else ((r.from_, r.to),):
             if dst not in (asset, zone) or src in (asset, zone):
@@ -157,20 +214,47 @@ def _detective(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[st
     placed = [plant.countermeasures[m].at for m in ms]
     if any(p.zone == zone or p.asset == comp.asset for p in placed):
         return [], []
-    seen = {p.conduit for p in placed if p.conduit}
+    unreached = _unreached(plant, graph, comp, ms)
+    if unreached is not None:
+        return unreached, []
+    return _seen(plant, graph, zone, ms, "see(s)"), []
+
+
+def _seen(plant: Plant, graph: AttackGraph, zone: str, ms: list[str], verb: str) -> list[dict[str, Any]]:
+    """What none of the conduit-placed measures covers: conduits into the zone, and the zone's own entry."""
+    seen = {plant.countermeasures[m].at.conduit for m in ms}
     into = sorted(cid for cid, c in plant.conduits.items() if zone in c.zones)
     unseen = [cid for cid in into if cid not in seen]
-    entry = sorted(aid for aid, a in plant.assets.items() if a.zone == zone and a.reachable_from_outside)
     reasons: list[dict[str, Any]] = []
     if unseen:
         reasons.append({"code": "not-seen", "conduits": unseen,
-                        "message": f"{', '.join(ms)} see(s) neither zone {zone} nor its conduit(s) "
+                        "message": f"{', '.join(ms)} {verb} neither zone {zone} nor its conduit(s) "
                                    f"{', '.join(unseen)}"})
-    if entry:
-        reasons.append({"code": "not-seen", "assets": entry,
-                        "message": f"{', '.join(entry)} in zone {zone} are reachable from outside, past every "
-                                   f"conduit; only a sensor in the zone sees them"})
-    return reasons, []
+    if zone in graph.entries:
+        entry = sorted(aid for aid, a in plant.assets.items() if a.zone == zone and a.reachable_from_outside)
+        what = f"{', '.join(entry)} reachable from outside" if entry else f"zone {zone} is an entry point itself"
+        reasons.append({"code": "not-seen", "assets": entry, "zone": zone,
+                        "message": f"{what}: attackers come in past every conduit; only a measure in the zone "
+                                   f"covers them"})
+    return reasons
+
+
+def _supporting(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[str], fams: set[str]
+                ) -> tuple[list[dict[str, Any]], list[Hop]]:
+    if fams & ACCESS_CONTROL:
+        return [{"code": "supporting-only", "countermeasures": ms,
+                 "message": f"{', '.join(ms)} support(s) access control but stop(s) no one: a directory, vault, "
+                            f"encryption or backup cannot prove {comp.requirement} without a preventive measure "
+                            "on the way in"}], []
+    zone = plant.assets[comp.asset].zone
+    if any(plant.countermeasures[m].at.zone == zone or comp.asset in (plant.countermeasures[m].at.asset,
+                                                                        plant.countermeasures[m].device)
+           for m in ms):
+        return [], []
+    unreached = _unreached(plant, graph, comp, ms)
+    if unreached is not None:
+        return unreached, []
+    return _seen(plant, graph, zone, ms, "cover(s)"), []
 
 
 def _procedural(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[str], fams: set[str]

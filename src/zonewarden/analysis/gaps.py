@@ -30,6 +30,9 @@ RULES = {r.id: r for r in (
     Rule("sl-target-below-safety-floor", "high", "Safety zone weaker than a zone that reaches it",
          "A safety-related zone declares an SL-T below, on some FR, the SL-T of a zone that reaches it through a "
          "conduit; an attacker there would face less in the safety zone than behind them.", "ZCR 5.6"),
+    Rule("conduit-sl-target-below-zones", "medium", "Conduit SL-T below its zones'",
+         "A conduit declares an SL-T below, on some FR, the SL-T of a zone of the system under consideration it "
+         "joins; its gaps are then counted against the weaker target.", "ZCR 5.6"),
     Rule("residual-risk", "high", "Residual risk above tolerable",
          "After the zone's countermeasures, a scenario's risk is still above tolerable.", "ZCR 5.11"),
     Rule("compensation-refused", "medium", "Compensation does not count",
@@ -124,8 +127,8 @@ def _owner(st: RequirementState, plant: Plant) -> tuple[str, list[str]]:
     return "product_supplier", sorted({s for a in rest if (s := plant.assets[a].supplier)})
 
 
-def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date, why_not: dict[int, str] | None = None
-                        ) -> tuple[list[int], list[int], list[int], list[Finding]]:
+def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date, why_not: dict[int, str] | None = None,
+                        proofs: dict[int, Any] | None = None) -> tuple[list[int], list[int], list[int], list[Finding]]:
     """Which compensations count, which lack only an approval, which only an implemented countermeasure;
     and a finding for each that does not count, its reasons as data (`data.reasons`: code, message and what
     each names) and joined in `why_not`, by index."""
@@ -160,6 +163,8 @@ def judge_compensations(plant: Plant, catalog: Catalog, today: dt.date, why_not:
         elif all(mid in plant.countermeasures and plant.countermeasures[mid].status == "implemented"
                  for mid in comp.by):
             proof = prove(plant, graph, comp, catalog)
+            if proofs is not None:
+                proofs[i] = proof
             if not proof.proven:  # the path, flow or coverage that escapes it; or nothing of it meets R
                 reasons += [{**r, "message": ("it is not proven: " if r["code"] != "does-not-meet" else "")
                              + r["message"]} for r in proof.reasons]

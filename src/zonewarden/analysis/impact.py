@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
-
 from ..model.plant import Plant
 from ..model.sl import FRS, SLVector
 from ..model.tracking import CLOSED, Tracking
@@ -582,7 +580,7 @@ def _routes(plant: Plant, rv: Review) -> dict[tuple[str, str], tuple[int, str, l
     policy = {t.asset: t.policy for t in rv.paths.targets}
     out = {}
     for entry in graph.entries:
-        dist, nodes = nx.single_source_dijkstra(graph.graph, ("zone", entry), weight=graph._weight)
+        dist, nodes = graph.tree(entry)
         for aid in targets(plant):
             zone = ("zone", plant.assets[aid].zone)
             if zone in dist and aid in policy:
@@ -614,7 +612,7 @@ def _attack_paths(old: Plant, new: Plant, before: Review, after: Review, changes
 
 def _comp_states(a: Assessment) -> dict[tuple[str, str], str]:
     """counts | counts, not needed: ... | does not count: ... for every compensation of the plant."""
-    refused = {f.id: f.message.split("does not count: ", 1)[-1] for f in a.findings
+    refused = {f.id: "; ".join(x["message"] for x in f.reasons) for f in a.findings
                if f.rule == "compensation-refused"}
     unneeded = {f.id: f.message.split("; the compensation", 1)[0] for f in a.findings
                 if f.rule == "compensation-unneeded"}

@@ -24,6 +24,17 @@ PROCEDURAL = frozenset({"policy", "procedure"})
 # on a path), backup, patch_management, physical_security, media_control, time_source, other
 
 
+# SR families a policy or procedure can carry on its own, without a technical measure: portable and mobile device
+# use (2.3), application partitioning as a design rule (5.4), recovery and reconstitution (7.4), emergency power
+# provisions (7.5). Elsewhere a procedural countermeasure neither satisfies a requirement nor proves a compensation.
+PROCEDURAL_FAMILIES = frozenset({"2.3", "5.4", "7.4", "7.5"})
+# preventive kinds enforced on hosts: placed at a zone, they run on the zone's servers and workstations
+HOST_KINDS = frozenset({"mfa", "antivirus", "application_allowlisting", "hardening"})
+# preventive kinds that relay sessions: placed at a zone, only what starts on the zone's relays passes them
+RELAY_KINDS = frozenset({"jump_host", "remote_access_gateway", "vpn"})
+RELAY_FUNCTIONS = frozenset({"jump_host", "vpn_gateway"})
+
+
 def kind_class(kind: str) -> str:
     """preventive | detective | procedural | supporting."""
     if kind in PREVENTIVE:
@@ -43,13 +54,13 @@ PLAUSIBLE: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
     "jump_host": "1.1 1.3 1.5 1.7 1.13 2.1 2.5 2.6 2.7 2.8",
     "remote_access_gateway": "1.1 1.13 2.1 2.6 2.7 2.8 4.1",
     "vpn": "1.2 1.13 3.1 4.1",
-    "mfa": "1.1 1.2 1.5 1.7",
+    "mfa": "1.1 1.5 1.7",
     "directory_service": "1.1 1.3 1.4 1.5 1.7 1.10 1.11 1.12 2.1 2.5",
     "privileged_access_management": "1.1 1.3 1.4 1.5 1.7 2.1 2.6 2.7 2.8",
-    "ids": "2.8 3.2 3.4 6.2 7.8",
+    "ids": "2.8 3.4 6.2 7.8",
     "siem": "2.8 2.9 2.10 3.9 6.1 6.2",
     "log_collection": "2.8 2.9 2.10 3.9 6.1",
-    "monitoring": "6.2 7.6 7.8",
+    "monitoring": "6.2 7.8",
     "antivirus": "3.2",
     "application_allowlisting": "2.4 3.2 7.7",
     "patch_management": "",
@@ -57,7 +68,7 @@ PLAUSIBLE: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
     "hardening": "2.3 2.4 7.6 7.7",
     "network_access_control": "1.2 1.9 5.1",
     "wireless_security": "1.2 1.6 2.2 4.1",
-    "physical_security": "",
+    "physical_security": "1.1 2.3",
     "media_control": "2.3 3.2",
     "encryption": "3.1 4.1 4.3",
     "time_source": "2.11",

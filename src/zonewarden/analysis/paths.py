@@ -22,7 +22,7 @@ import networkx as nx
 
 from ..model.plant import Countermeasure, Plant
 from .applicability import WIRELESS_FUNCTIONS
-from .measures import PREVENTIVE, kind_class
+from .measures import HOST_KINDS, PREVENTIVE, RELAY_FUNCTIONS, RELAY_KINDS, kind_class
 
 ENTRY_KINDS = ("remote_access", "wireless", "external")
 OUTSIDE_KINDS = ("remote_access", "wireless")  # an attacker starts outside these, at their gateway
@@ -78,25 +78,41 @@ class AttackGraph:
         live = {cid: cm for cid, cm in plant.countermeasures.items() if cm.status == "implemented"}
         self.layer = {cid for cid, cm in live.items() if cm.kind in PREVENTIVE}
         self.device = {cid: device_of(cid, cm) for cid, cm in live.items()}
+        self.named_device = {cid: cm.device for cid, cm in live.items() if cm.device and not cm.at.asset}
         self.at_zone: dict[str, list[str]] = {}
+        self.relays: dict[str, list[str]] = {}  # zone -> its relay measures (jump host, gateway): not its perimeter
+        self.hosts: dict[str, list[str]] = {}  # zone -> measures enforced on its hosts (MFA, antivirus, hardening)
         self.at_conduit: dict[str, list[str]] = {}
         self.at_asset: dict[str, list[str]] = {}
         for cid, cm in live.items():
+            if cm.at.zone and cm.kind in RELAY_KINDS:
+                self.relays.setdefault(cm.at.zone, []).append(cid)
+            elif cm.at.zone and cm.kind in HOST_KINDS:
+                self.hosts.setdefault(cm.at.zone, []).append(cid)
             for where, table in ((cm.at.zone, self.at_zone), (cm.at.conduit, self.at_conduit),
                                  (cm.at.asset, self.at_asset)):
                 if where:
                     table.setdefault(where, []).append(cid)
         self.graph = nx.MultiDiGraph()
+        self.graph.add_node(SOURCE)
         for zid in plant.zones:
             self.graph.add_node(("zone", zid))
+        self.relayed: set[tuple[str, str]] = set()  # (conduit, zone): all it lets out of the zone starts on a relay
+        self.hosted: set[tuple[str, str]] = set()  # (conduit, zone): ... starts on a host device
         for cid, conduit in plant.conduits.items():
             for a, b in self._directions(conduit):
                 self.graph.add_edge(("zone", a), ("zone", b), key=cid, conduit=cid)
+            for z in dict.fromkeys(conduit.zones):
+                starts = [plant.assets.get(x) for x in self._starts(conduit, z)]
+                if starts and all(x is not None and x.function in RELAY_FUNCTIONS for x in starts):
+                    self.relayed.add((cid, z))
+                if starts and all(x is not None and x.type == "host_device" for x in starts):
+                    self.hosted.add((cid, z))
         for a, b, label in observed:
             self.graph.add_edge(("zone", a), ("zone", b), key=label, conduit=label)
         self.edges_with: dict[str, list[tuple[Any, Any, str]]] = {}  # countermeasure -> the conduit edges it is on
         for u, v, k in self.graph.edges(keys=True):
-            for c in self.at_conduit.get(k, []):
+            for c in self._on_conduit(k, u[1]):
                 self.edges_with.setdefault(c, []).append((u, v, k))
         inside = {zid for zid, z in plant.zones.items()
                   if (z.external or z.trust == "untrusted" or z.kind == "external") and z.kind not in OUTSIDE_KINDS}
@@ -108,6 +124,7 @@ class AttackGraph:
         self.outside = sorted(outside - inside)  # entries whose own zone measures an attacker must pass
         for zid in self.entries:
             self.graph.add_edge(("entry", zid), ("zone", zid), key="entry", conduit=None, outside=zid in self.outside)
+            self.graph.add_edge(SOURCE, ("entry", zid), key="start", conduit=None)
 
     def _zone_of(self, endpoint: str) -> str | None:
         if endpoint in self.plant.zones:
@@ -125,15 +142,45 @@ class AttackGraph:
                     out.add((b, a))
         return out
 
-    def count(self, countermeasures: list[str]) -> int:
-        """Independent layers among some countermeasures: preventive kinds only, one per device."""
-        return len({self.device[c] for c in countermeasures if c in self.layer})
+    def _starts(self, conduit: Any, zone: str) -> list[str]:
+        """The endpoints in `zone` that open the conduit's flows out of it."""
+        out = []
+        for rule in conduit.flows:
+            pairs = [(rule.from_, rule.to)] + ([(rule.to, rule.from_)] if rule.direction == "both" else [])
+            out += [a for a, b in pairs if self._zone_of(a) == zone and self._zone_of(b) not in (zone, None)]
+        return out
 
-    def counted(self, countermeasures: list[str]) -> list[str]:
+    def _on_conduit(self, conduit: str, leaving: str) -> list[str]:
+        """The measures an attacker crosses on a conduit out of zone `leaving`: the conduit's own; the zone's
+        relays when every flow the conduit lets out of the zone starts on a relay; the zone's host measures when
+        every such flow starts on a host device (the attacker must first own one of them)."""
+        return (self.at_conduit.get(conduit, [])
+                + (self.relays.get(leaving, []) if (conduit, leaving) in self.relayed else [])
+                + (self.hosts.get(leaving, []) if (conduit, leaving) in self.hosted else []))
+
+    def _entering(self, zone: str, outside: bool = False) -> list[str]:
+        """The measures an attacker crosses entering a zone: its perimeter (not its relays nor its host measures,
+        which stand only on what leaves through them or runs on them); all of them when coming from outside
+        into a remote-access or wireless zone."""
+        gated = set() if outside else set(self.relays.get(zone, [])) | set(self.hosts.get(zone, []))
+        return [c for c in self.at_zone.get(zone, []) if c not in gated]
+
+    def _on_target(self, asset: str) -> list[str]:
+        """The measures on the target: its own, and its zone's host measures when it is a host device."""
+        a = self.plant.assets[asset]
+        return list(self.at_asset.get(asset, [])) + (self.hosts.get(a.zone, []) if a.type == "host_device" else [])
+
+    def count(self, countermeasures: list[str], target: str | None = None) -> int:
+        """Independent layers among some countermeasures: preventive kinds only, one per device; a measure that
+        runs on the target itself (its `device`) stands in front of other assets, not of it."""
+        return len({self.device[c] for c in countermeasures if c in self.layer
+                    and (target is None or self.named_device.get(c) != target)})
+
+    def counted(self, countermeasures: list[str], target: str | None = None) -> list[str]:
         """The preventive measures that count, the first of each device."""
         seen: dict[str, str] = {}
         for c in countermeasures:
-            if c in self.layer:
+            if c in self.layer and (target is None or self.named_device.get(c) != target):
                 seen.setdefault(self.device[c], c)
         return list(seen.values())
 
@@ -145,44 +192,51 @@ class AttackGraph:
                 out.setdefault(kind_class(self.plant.countermeasures[c].kind), []).append(c)
         return out
 
-    def _layers(self, hops: list[Hop]) -> int:
-        return self.count([c for h in hops for c in h.layers])
+    def _layers(self, hops: list[Hop], target: str | None = None) -> int:
+        return self.count([c for h in hops for c in h.layers], target)
+
+    def _step(self, u: Any, v: Any, key: str) -> list[str]:
+        """The measures crossed on one step along one edge."""
+        if u[0] == "source":
+            return []
+        if u[0] == "entry":
+            return self._entering(v[1], outside=v[1] in self.outside) if v[1] in self.outside else []
+        return self._on_conduit(key, u[1]) + self._entering(v[1])
 
     def _weight(self, u: Any, v: Any, edges: dict) -> int:
-        """Dijkstra's cost of stepping u -> v: the cheapest parallel conduit, plus the zone it enters; from an
-        entry node, the zone's own measures when the attacker starts outside it."""
-        zone_cost = self.count(self.at_zone.get(v[1], []))
-        if u[0] == "entry":
-            return zone_cost if any(d.get("outside") for d in edges.values()) else 0
-        return min(self.count(self.at_conduit.get(d["conduit"], [])) for d in edges.values()) + zone_cost
+        """Dijkstra's cost of stepping u -> v: the cheapest parallel conduit, with the zone it enters."""
+        return min(self.count(self._step(u, v, k)) for k in edges)
 
     def tree(self, entry: str, graph: Any = None) -> tuple[dict, dict]:
         """Distances and node paths from one entry point (networkx single_source_dijkstra)."""
         return nx.single_source_dijkstra(self.graph if graph is None else graph, ("entry", entry), weight=self._weight)
 
-    def hops(self, start: str, nodes: list[Any], target: str | None = None, graph: Any = None) -> list[Hop]:
-        """The hops of a node path, choosing at each step the conduit (of `graph`) with the fewest layers."""
+    def hops(self, start: str, nodes: list[Any], target: str | None = None, graph: Any = None,
+             keys: list[str] | None = None) -> list[Hop]:
+        """The hops of a node path, choosing at each step the conduit (of `graph`) with the fewest layers, or the
+        conduits `keys` when given."""
         hops = [Hop("entry", start, [])]
-        for u, v in itertools.pairwise(nodes):
+        steps = [(u, v) for u, v in itertools.pairwise(nodes) if u[0] != "source"]
+        for i, (u, v) in enumerate(steps):
             if u[0] == "entry":
                 if v[1] in self.outside:
-                    hops.append(Hop("zone", v[1], list(self.at_zone.get(v[1], []))))
+                    hops.append(Hop("zone", v[1], self._step(u, v, "entry")))
                 continue
-            edges = (graph if graph is not None else self.graph).get_edge_data(u, v)
-            cid = min(edges, key=lambda k: (self.count(self.at_conduit.get(k, [])), k))
-            hops.append(Hop("conduit", cid, list(self.at_conduit.get(cid, []))))
-            hops.append(Hop("zone", v[1], list(self.at_zone.get(v[1], []))))
+            if keys is not None:
+                cid = keys[i]
+            else:
+                edges = (graph if graph is not None else self.graph).get_edge_data(u, v)
+                cid = min(edges, key=lambda k: (self.count(self._on_conduit(k, u[1])), k))
+            hops.append(Hop("conduit", cid, self._on_conduit(cid, u[1])))
+            hops.append(Hop("zone", v[1], self._entering(v[1])))
         if target is not None:
-            hops.append(Hop("asset", target, list(self.at_asset.get(target, []))))
+            hops.append(Hop("asset", target, self._on_target(target)))
         return hops
 
     def without(self, blocked: set[str]) -> Any:
-        """The graph with every step that would cross one of `blocked` removed: conduit edges carrying one, and
-        every way into a zone holding one (except an attacker already inside it)."""
-        zones = {z for z, cms in self.at_zone.items() if blocked & set(cms)}
-        edges = [e for c in blocked for e in self.edges_with.get(c, ())]
-        edges += [(u, v, k) for u, v, k in self.graph.edges(keys=True) if v[0] == "zone" and v[1] in zones
-                  and (u[0] == "zone" or v[1] in self.outside)]
+        """The graph with every step that would cross one of `blocked` removed."""
+        edges = [(u, v, k) for u, v, k in self.graph.edges(keys=True)
+                 if u[0] != "source" and blocked & set(self._step(u, v, k))]
         return nx.restricted_view(self.graph, [], edges)
 
     def weakest(self, asset: str, blocked: set[str] | None = None) -> list[Hop] | None:
@@ -190,19 +244,51 @@ class AttackGraph:
         whose elements the path may not cross (to look for a bypass)."""
         zone = self.plant.assets[asset].zone
         blocked = blocked or set()
-        if blocked & set(self.at_asset.get(asset, [])):
+        if blocked & set(self._on_target(asset)):
             return None
         g = self.without(blocked) if blocked else self.graph
-        best: list[Hop] | None = None
-        for entry in self.entries:
-            try:
-                nodes = nx.dijkstra_path(g, ("entry", entry), ("zone", zone), weight=self._weight)
-            except nx.NetworkXNoPath:
-                continue
-            hops = self.hops(entry, nodes, asset, g)
-            if best is None or self._layers(hops) < self._layers(best):
-                best = hops
-        return best
+        try:
+            nodes = nx.dijkstra_path(g, SOURCE, ("zone", zone), weight=self._weight)
+        except nx.NetworkXNoPath:
+            return None
+        return self.hops(nodes[1][1], nodes, asset, g)
+
+    def fewest(self, zone: str, target: str | None, budget: int = 4000) -> tuple[int, list[Any], list[str]] | None:
+        """The path into `zone` with the fewest distinct layer devices: Dijkstra (which adds devices step by
+        step, so a device met twice costs twice) gives a bound, then a bounded depth-first search over simple
+        paths looks for one that shares devices. Returns (layers, nodes, conduit keys) or None."""
+        try:
+            nodes = nx.dijkstra_path(self.graph, SOURCE, ("zone", zone), weight=self._weight)
+        except (nx.NetworkXNoPath, nx.NodeNotFound):
+            return None
+        keys = [min(self.graph.get_edge_data(u, v), key=lambda k: (self.count(self._step(u, v, k)), k))
+                for u, v in itertools.pairwise(nodes)]
+        devices = {self.device[c] for (u, v), k in zip(itertools.pairwise(nodes), keys, strict=True)
+                   for c in self._step(u, v, k) if c in self.layer and self.named_device.get(c) != target}
+        best = (len(devices), nodes, keys)
+        if best[0] <= 1:
+            return best[0], nodes, keys[1:]
+        goal = ("zone", zone)
+        stack: list[tuple[Any, list[Any], list[str], frozenset[str]]] = [(SOURCE, [SOURCE], [], frozenset())]
+        while stack and budget > 0:
+            u, path, ks, have = stack.pop()
+            budget -= 1
+            for _, v, k in self.graph.out_edges(u, keys=True):
+                if v in path:
+                    continue
+                more = have | {self.device[c] for c in self._step(u, v, k)
+                               if c in self.layer and self.named_device.get(c) != target}
+                if len(more) >= best[0]:
+                    continue
+                if v == goal:
+                    best = (len(more), [*path, v], [*ks, k])
+                else:
+                    stack.append((v, [*path, v], [*ks, k], more))
+        layers, nodes, keys = best
+        return layers, nodes, keys[1:]
+
+
+SOURCE = ("source", "*")
 
 
 def describe(hops: list[Hop]) -> str:
@@ -231,29 +317,32 @@ def depths(plant: Plant, sl_targets: dict[str, list[int]], graph: AttackGraph | 
     graph = graph or AttackGraph(plant)
     policy = plant.risk.depth if plant.risk else None
     high_sl, layers_high, layers = (policy.high_sl, policy.layers_high, policy.layers) if policy else (3, 2, 1)
-    trees = {e: graph.tree(e) for e in graph.entries}
+    zone_paths: dict[tuple[str, str | None], Any] = {}
     out = []
     for aid in targets(plant) if assets is None else assets:
         zone = plant.assets[aid].zone
         need = layers_high if max(sl_targets.get(zone, [0])) >= high_sl else layers
-        reach = [(dist[("zone", zone)], entry) for entry, (dist, _) in trees.items() if ("zone", zone) in dist]
-        best = None
-        if reach:
-            entry = min(reach)[1]
-            best = graph.hops(entry, trees[entry][1][("zone", zone)], aid)
+        own = aid if any(d == aid for d in graph.named_device.values()) else None  # a box running measures
+        if (zone, own) not in zone_paths:
+            zone_paths[(zone, own)] = graph.fewest(zone, own)
+        found = zone_paths[(zone, own)]
+        best = None if found is None else graph.hops(found[1][1][1], found[1], aid, keys=found[2])
         on_path = [c for h in best or [] for c in h.layers]
-        out.append(TargetDepth(aid, zone, None if best is None else graph._layers(best), need, best or [],
-                               graph.counted(on_path), graph.beside(on_path)))
+        out.append(TargetDepth(aid, zone, None if best is None else graph._layers(best, aid), need, best or [],
+                               graph.counted(on_path, aid), graph.beside(on_path)))
     return out
 
 
-def prove_compensations(plant: Plant, graph: AttackGraph | None = None) -> list[Any]:
+def prove_compensations(plant: Plant, graph: AttackGraph | None = None, known: dict[int, Any] | None = None
+                        ) -> list[Any]:
     """Every compensation's proof (analysis.compensation.prove): what meets it, and the path, flow or conduit
-    that escapes it."""
+    that escapes it. `known`: proofs already made on the same graph, by compensation index."""
     from .compensation import prove
 
     graph = graph or AttackGraph(plant)
-    return [prove(plant, graph, comp) for comp in plant.compensations if comp.asset in plant.assets]
+    known = known or {}
+    return [known[i] if i in known else prove(plant, graph, comp) for i, comp in enumerate(plant.compensations)
+            if comp.asset in plant.assets]
 
 
 def single_points(graph: AttackGraph, found: list[TargetDepth]) -> dict[str, list[str]]:
@@ -264,7 +353,7 @@ def single_points(graph: AttackGraph, found: list[TargetDepth]) -> dict[str, lis
     for t in found:
         if t.depth is None or t.depth != t.policy or t.policy == 0:
             continue
-        on_path = [c for h in t.weakest for c in h.layers if c in graph.layer]
+        on_path = [c for h in t.weakest for c in h.layers if c in graph.layer and graph.named_device.get(c) != t.asset]
         per_device: dict[str, set[str]] = {}
         for c in on_path:
             per_device.setdefault(graph.device[c], set()).add(c)
@@ -283,7 +372,7 @@ def conduits_to_harden(graph: AttackGraph, found: list[TargetDepth]) -> list[str
         return []
     cut = nx.DiGraph()
     for u, v in graph.graph.edges():
-        if u[0] == "entry":
+        if u[0] != "zone":
             continue
         cap = cut.get_edge_data(u, v, {}).get("capacity", 0) + 1
         cut.add_edge(u, v, capacity=cap)
@@ -332,8 +421,10 @@ class PathsResult:
 
 
 def analyse(plant: Plant, sl_targets: dict[str, list[int]],
-            observed: list[tuple[str, str, str]] = ()) -> PathsResult:
+            observed: list[tuple[str, str, str]] = (), proofs: dict[int, Any] | None = None) -> PathsResult:
+    """Depths, compensation proofs (reusing `proofs` made on the model's graph when no traffic adds edges),
+    single points of failure and the conduits to harden."""
     graph = AttackGraph(plant, observed)
     found = depths(plant, sl_targets, graph)
-    return PathsResult(found, prove_compensations(plant, graph), graph.entries, single_points(graph, found),
-                       conduits_to_harden(graph, found))
+    return PathsResult(found, prove_compensations(plant, graph, None if observed else proofs), graph.entries,
+                       single_points(graph, found), conduits_to_harden(graph, found))

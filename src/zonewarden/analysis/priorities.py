@@ -1,7 +1,9 @@
 """Where to act first: the zones of the system under consideration ranked by what is at stake, not by how
 many gaps they list (design §4; shown by `demo`, the report and the web overview).
 
-A zone ranks by, in order: the band of its worst residual risk above tolerable; its worst consequence
+A zone ranks by, in order: the band of its worst residual risk above tolerable (a scenario whose safety
+consequence is at the top of the matrix and whose floor the zone's SL-A falls short of counts as high,
+whatever its likelihood); its worst consequence
 (safety before the other categories at the same value); how far its critical assets fall below the depth
 policy (the missing layers, summed); then its open gaps weighted by severity (critical 8, high 4, medium 2,
 low 1). Zones with nothing open are left out. Each item says why it stands where it does.
@@ -33,8 +35,12 @@ class Priority:
     by_severity: dict[str, int] = field(default_factory=dict)
     why: str = ""
 
+    safety: list[Any] = field(default_factory=list)  # (scenario, FRs): a safety floor the zone's SL-A falls short of
+
     def key(self) -> tuple:
         band = BANDS.index(self.residual[0].residual_band) if self.residual else 0
+        if self.safety:  # a top safety consequence short of its floor ranks as high, whatever its likelihood
+            band = max(band, BANDS.index("high"))
         missing = sum(t.policy - t.depth for t in self.below)
         return (-band, -(self.residual[0].residual_risk if self.residual else 0), -(self.consequence or 0),
                 "safety" not in self.categories, -missing, -self.weighted, self.zone)
@@ -62,12 +68,14 @@ def where_to_act(a: Assessment, paths: PathsResult | None = None) -> list[Priori
         if z.scenarios:
             p.consequence = max(s.consequence for s in z.scenarios)
             p.categories = tuple(sorted({c for s in z.scenarios if s.consequence == p.consequence for c in s.worst}))
+        p.safety = [(s, short) for s in z.scenarios if s.floor is not None
+                    and (short := [fr for fr in s.frs if z.sl_achieved[fr] < s.floor])]
         p.below = below.get(z.id, [])
         gaps = [g for g in z.gaps if g.status not in CLOSED]
         p.open_gaps = len(gaps)
         p.weighted = sum(WEIGHT.get(g.severity, 1) for g in gaps)
         p.by_severity = {s: n for s in WEIGHT if (n := sum(1 for g in gaps if g.severity == s))}
-        if not (p.residual or p.below or p.open_gaps):
+        if not (p.residual or p.safety or p.below or p.open_gaps):
             continue
         p.why = _why(p)
         out.append(p)
@@ -82,6 +90,9 @@ def _why(p: Priority) -> str:
             f"{s.sl} on {', '.join(s.short.get('all', [])) or 'its FRs'}"
         parts.append(f"scenario {s.id} keeps residual risk {s.residual_risk} ({s.residual_band}; {left})"
                      + (f", and {len(p.residual) - 1} more above tolerable" if len(p.residual) > 1 else ""))
+    for s, short in p.safety[:1]:
+        parts.append(f"scenario {s.id} has a top safety consequence: SL-A short of its floor SL {s.floor} on "
+                     f"{', '.join(short)}")
     if p.consequence is not None:
         parts.append(f"worst consequence {p.consequence} ({', '.join(p.categories)})")
     if p.below:

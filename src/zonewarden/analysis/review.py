@@ -63,7 +63,7 @@ def review(plant: Plant, tracking: Tracking | None = None, *, tracking_file: str
             v.status, v.tracking = applied.status(v.id), applied.details(v.id)
             if v.kind in ("no_conduit", "not_allowed") and v.zones[0] and v.zones[1] and v.zones[0] != v.zones[1]:
                 observed.append((v.zones[0], v.zones[1], f"observed:{v.src}>{v.dst}:{v.app}/{v.dport}"))
-    found = analyse(plant, {z.id: z.sl_target.as_list() for z in a.zones}, observed)
+    found = analyse(plant, {z.id: z.sl_target.as_list() for z in a.zones}, observed, a.proofs)
     applied = apply_tracking(tracking, [f["id"] for f in found.findings()], tracking_file, kind="paths")
     found.statuses = {fid: applied.status(fid) for fid in applied.matched}
     return Review(plant, a, found, verdicts, list(traffic_inputs or []), day, catalog)

@@ -22,6 +22,7 @@ from ..model.sl import FRS, SLVector
 from ..standard.attack import Attack
 
 BANDS = ("tolerable", "medium", "high", "critical")
+SAFETY_FUNCTIONS = ("sis",)  # asset functions that make their zone a safety zone for the floor
 # 62443-3-3's SL definitions, by the attacker each must withstand: SL 1 casual or coincidental violation;
 # SL 2 simple means, low resources, generic skills; SL 3 sophisticated means, moderate resources, IACS-specific
 # skills; SL 4 the same with extended resources and high motivation.
@@ -183,15 +184,18 @@ def reaching(plant: Plant, zone: str) -> dict[str, list[str]]:
 
 def safety_floors(plant: Plant, targets: dict[str, SLVector], auto: set[str]
                   ) -> tuple[dict[str, SLVector], dict[str, list[str]], dict[str, list[tuple[str, SLVector]]]]:
-    """Raise each safety-related zone with an `auto` SL-T to the SL-T of every zone of the system under
-    consideration that reaches it (to a fixed point, for chains of safety zones). Returns the raised targets,
+    """Raise each safety zone (safety-related, or holding a safety system) with an `auto` SL-T to the SL-T of
+    every zone of the system under consideration that reaches it (to a fixed point, for chains of safety zones).
+    Returns the raised targets,
     one line per raise, and, for safety zones with a declared SL-T, the reaching zones it falls short of."""
     if plant.risk is not None and not plant.risk.floors.safety_zone:
         return targets, {}, {}
     out = dict(targets)
     why: dict[str, list[str]] = {}
     short: dict[str, list[tuple[str, SLVector]]] = {}
-    safety = [z for z in out if plant.zones[z].safety_related]
+    holding = {a.zone for a in plant.assets.values()
+               if a.function in SAFETY_FUNCTIONS and a.lifecycle != "decommissioned"}
+    safety = [z for z in out if plant.zones[z].safety_related or z in holding]
     reach = {z: {o: cs for o, cs in reaching(plant, z).items() if o in out} for z in safety}
     changed = True
     while changed:  # values only grow, each bounded by 4: at most 7 x 4 x zones passes
@@ -223,18 +227,18 @@ def assess_scenarios(plant: Plant, attack: Attack, achieved: Mapping[str, SLVect
         t = scenario_target(s, risk, th, attack)
         worst_value = max(s.consequence.values())
         sla = achieved.get(s.zone, SLVector.uniform(0))
-        units = {tech: sorted(attack.frs(tech), key=FRS.index) for tech in s.techniques} \
+        units = {tech: sorted(attack.frs(tech), key=FRS.index) for tech in dict.fromkeys(s.techniques)} \
             if t.fr_basis == "techniques" else {"all": list(t.frs)}
         short = {u: [fr for fr in frs if sla[fr] < t.sl] or ([] if frs else ["no 62443 requirement mitigates it"])
                  for u, frs in units.items()}
         credited = [u for u, missing in short.items() if not missing]
         share = len(credited) / len(units)
         mitigated = tuple(credited) if t.fr_basis == "techniques" else (t.frs if credited else ())
-        residual_l = max(1, s.likelihood - math.floor(risk.residual_credit * share + 0.5))
+        residual_l = max(1, s.likelihood - math.floor(risk.residual_credit * share + 1e-9))  # only credit earned
         residual = residual_l * worst_value
         actor = None if s.actor is None else {"kind": s.actor.kind, "capability": s.actor.capability}
         out.append(ScenarioRisk(
-            s.id, s.zone, s.source, tuple(s.techniques), s.likelihood, worst_value,
+            s.id, s.zone, s.source, tuple(dict.fromkeys(s.techniques)), s.likelihood, worst_value,
             tuple(c for c, v in s.consequence.items() if v == worst_value), t.risk, t.band, t.sl, t.frs, t.fr_basis,
             residual_l, residual, th.band(residual), mitigated, t.band_sl, actor, t.actor_sl, t.floor, t.basis,
             {u: m for u, m in short.items() if m}))

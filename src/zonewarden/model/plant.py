@@ -395,7 +395,6 @@ class Actor(Strict):
         None, description="casual (SL 1), simple (SL 2: simple means, low resources, generic skills), "
         "sophisticated (SL 3: IACS-specific skills, moderate resources), extended (SL 4: extended resources, high "
         "motivation). Default: by kind (docs/assessment.md#threat-actors).")
-    description: str | None = None
 
 
 class Scenario(Strict):

@@ -199,9 +199,14 @@ def print_zone(console: Console, a: Assessment, z: ZoneResult, catalog: Catalog)
         t.add_row(s.requirement, s.fr, str(s.level), "yes" if needed else "", state, s.why())
     console.print(t)
     for sc in z.scenarios:
-        console.print(f"scenario {sc.id}: risk {sc.likelihood}x{sc.consequence}={sc.risk} ({sc.band}, asks SL {sc.sl} "
-                      f"of {' '.join(sc.frs)}), residual {sc.residual_likelihood}x{sc.consequence}={sc.residual_risk} "
-                      f"({sc.residual_band}); mitigated: {', '.join(sc.mitigated) or 'nothing'}")
+        left = "; ".join(f"{u}: SL-A below SL {sc.sl} on {', '.join(frs)}" for u, frs in sc.short.items())
+        console.print(f"scenario {sc.id}: risk {sc.likelihood}x{sc.consequence}={sc.risk} ({sc.band}), asks SL {sc.sl} "
+                      f"of {' '.join(sc.frs)} ({'; '.join(sc.sl_basis)}), residual {sc.residual_likelihood}x"
+                      f"{sc.consequence}={sc.residual_risk} ({sc.residual_band}); credited: "
+                      f"{', '.join(sc.mitigated) or 'nothing'}" + (f"; open: {left}" if left else ""),
+                      highlight=False, markup=False)
+    for line in z.sl_floor:
+        console.print(f"SL-T floor: {line}", highlight=False, markup=False)
     for g in z.gaps:
         console.print(f"[{_SEV[g.severity]}]{g.severity}[/] {g.id} [{g.status}] -> {g.owner_role}"
                       + (f" ({', '.join(g.suppliers)})" if g.suppliers else "")

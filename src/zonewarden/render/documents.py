@@ -122,7 +122,8 @@ def sl_basis(r: Review, res: ZoneResult) -> list[dict[str, Any]]:
     rows = []
     for fr in FRS:
         derived = res.sl_derived[fr] if res.sl_derived is not None else None
-        deciding = [{"id": s.id, "sl": s.sl, "band": s.band, "risk": s.risk, "basis": s.fr_basis}
+        deciding = [{"id": s.id, "sl": s.sl, "band": s.band, "risk": s.risk, "basis": s.fr_basis,
+                     "why": "; ".join(s.sl_basis)}
                     for s in res.scenarios if fr in s.frs and s.sl == derived]
         if res.sl_target_source == "declared":
             how = "declared"
@@ -131,6 +132,8 @@ def sl_basis(r: Review, res: ZoneResult) -> list[dict[str, Any]]:
                     " (declared below it)" if res.sl_target[fr] < derived else "")
         elif res.sl_target_source == "derived":
             how = "derived from risk" if deciding else f"baseline {baseline[fr]}: no scenario asks more"
+            if res.sl_derived is None or res.sl_target[fr] > (derived or 0):
+                how = "safety floor: " + "; ".join(res.sl_floor)
         else:
             how = f"baseline {baseline[fr]}: no risk scenario aims at the zone"
         rows.append({"fr": fr, "target": res.sl_target[fr], "derived": derived, "how": how, "scenarios": deciding})

@@ -130,25 +130,31 @@ def risks(r: Review) -> Register:
     rows = []
     for z in r.assessment.zones:
         for s in z.scenarios:
-            rows.append([s.id, s.zone, s.source, _join(s.techniques), s.likelihood, s.consequence, s.risk, s.band,
-                         s.sl, _join(s.frs), _join(s.mitigated), s.residual_likelihood, s.residual_risk,
-                         s.residual_band])
+            actor = f"{s.actor['kind']} ({s.actor['capability'] or 'by kind'})" if s.actor else ""
+            rows.append([s.id, s.zone, s.source, actor, _join(s.techniques), s.likelihood, s.consequence, s.risk,
+                         s.band, s.sl, "; ".join(s.sl_basis), _join(s.frs), _join(s.mitigated),
+                         "; ".join(f"{u}: {', '.join(frs)}" for u, frs in s.short.items()), s.residual_likelihood,
+                         s.residual_risk, s.residual_band])
     tolerable = r.assessment.tolerable
-    return Register("risk", "Risk register", ["scenario", "zone", "threat from", "techniques", "likelihood",
-                                              "consequence", "risk", "band", "SL asked", "FRs raised", "mitigated",
-                                              "residual likelihood", "residual risk", "residual band"], rows,
-                    f"Risk = likelihood x worst consequence; tolerable {tolerable}. Residual: after the "
-                    "countermeasures that cover the scenario's techniques.")
+    return Register("risk", "Risk register", ["scenario", "zone", "threat from", "actor", "techniques", "likelihood",
+                                              "consequence", "risk", "band", "SL asked", "why that SL", "FRs raised",
+                                              "credited", "open (FRs short)", "residual likelihood", "residual risk",
+                                              "residual band"], rows,
+                    f"Risk = likelihood x worst consequence; tolerable {tolerable}. SL asked: the highest of the "
+                    "band's SL, the threat actor's and the safety floor. Residual: likelihood drops only for the "
+                    "techniques on whose every FR the zone's SL-A reaches the SL asked (pro rata).")
 
 
 def gaps(r: Review) -> Register:
     rows = [[g.owner_role, g.id, g.scope, g.where, g.requirement, g.title, g.fr, g.level, g.severity, g.status,
-             gap_state(g.state), _join(g.suppliers), _join(g.assets), _join(g.conduits), _join(g.techniques), g.why]
+             gap_state(g.state), _join(g.suppliers), _join(g.assets), _join(g.conduits), _join(g.scenarios),
+             _join(g.techniques), g.why]
             for g in sorted(r.assessment.gaps, key=lambda g: (g.owner_role, g.where, g.requirement))]
     return Register("gaps", "Gap register by owner role", ["owner role", "id", "scope", "zone or conduit",
                                                            "requirement", "title", "FR", "level", "severity",
                                                            "status", "state", "suppliers", "assets",
-                                                           "conduits lacking it", "techniques", "why"], rows,
+                                                           "conduits lacking it", "scenarios held back",
+                                                           "techniques", "why"], rows,
                     "State: assets short (the assets named fall short; their suppliers act), system level (no "
                     "component can meet it: a countermeasure at the zone or an N/A decision must), partly bounded "
                     "(a boundary requirement met on some conduits of the zone; the conduits named lack it).")
@@ -156,7 +162,7 @@ def gaps(r: Review) -> Register:
 
 def compensation_rows(r: Review) -> list[dict[str, Any]]:
     """Every compensation with whether it counts and, when refused, why (the CRS and the register share them)."""
-    refused = {f.path[1]: f.message for f in r.assessment.findings
+    refused = {f.path[1]: f.reasons for f in r.assessment.findings
                if f.rule == "compensation-refused" and len(f.path) == 2}
     proofs = {(c.asset, c.requirement): c for c in r.paths.compensations}
     out = []
@@ -166,8 +172,11 @@ def compensation_rows(r: Review) -> list[dict[str, Any]]:
         out.append({"asset": c.asset, "zone": asset.zone if asset else None, "requirement": c.requirement,
                     "by": list(c.by), "approved_by": c.approved_by, "approved_on": str(c.approved_on or ""),
                     "review_by": str(c.review_by or ""), "counted": i not in refused,
-                    "refused": refused[i].split("does not count: ", 1)[-1] if i in refused else "",
+                    "refused": "; ".join(x["message"] for x in refused[i]) if i in refused else "",
+                    "reasons": refused.get(i, []),
                     "proven": None if proof is None else proof.proven,
+                    "proven_by": None if proof is None else proof.tested,
+                    "meeting": {} if proof is None else proof.meeting,
                     "bypass": describe(proof.bypass) if proof is not None and not proof.proven else "",
                     "justification": c.justification})
     return out
@@ -178,25 +187,30 @@ def compensations(r: Review) -> Register:
     for c in compensation_rows(r):
         rows.append([c["asset"], c["requirement"], _join(c["by"]), c["approved_by"], c["approved_on"],
                      c["review_by"], "yes" if c["counted"] else "no: " + c["refused"],
-                     "-" if c["proven"] is None else ("yes" if c["proven"] else "no"), c["bypass"],
-                     c["justification"]])
+                     "-" if c["proven"] is None else (f"yes ({c['proven_by']})" if c["proven"] else "no"),
+                     c["bypass"], c["justification"]])
     return Register("compensations", "Compensations and their proof",
                     ["asset", "requirement", "by", "approved by", "approved on", "review by", "counted",
-                     "on every path", "bypass path", "justification"], rows,
-                    "A compensation counts only when approved by the asset owner, in review, implemented, and "
-                    "when its countermeasures lie on every path from an entry point to the asset.")
+                     "proven", "bypass path", "justification"], rows,
+                    "A compensation counts only when approved by the asset owner, in review, implemented, made of "
+                    "countermeasures that meet the requirement's SR family, and proven: preventive ones on every path "
+                    "from an entry point (for access control, every flow rule into the asset through them), or "
+                    "detective ones seeing every conduit into the zone.")
 
 
 def depth(r: Review) -> Register:
     rows = [[t.asset, t.zone, "unreachable" if t.depth is None else t.depth, t.policy,
-             "yes" if t.below_policy else "no", _join(r.paths.single_points.get(t.asset, [])), describe(t.weakest)]
+             "yes" if t.below_policy else "no", _join(r.paths.single_points.get(t.asset, [])), describe(t.weakest),
+             _join(t.layers), "; ".join(f"{k}: {_join(v)}" for k, v in t.beside.items())]
             for t in r.paths.targets]
     note = f"Entry points: {_join(r.paths.entries) or 'none'}."
     if r.paths.harden:
         note += f" Fewest conduits to harden for the targets below policy: {_join(r.paths.harden)}."
     return Register("depth", "Defense in depth", ["target", "zone", "layers on weakest path", "policy",
-                                                  "below policy", "single points of failure", "weakest path"],
-                    rows, note)
+                                                  "below policy", "single points of failure", "weakest path",
+                                                  "layers counted (one per device)", "beside the depth"],
+                    rows, note + " Only preventive countermeasures are layers, one per device; detective, "
+                    "procedural and supporting ones on the path are listed beside.")
 
 
 def findings(r: Review) -> Register:

@@ -13,6 +13,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..analysis.findings import SEVERITIES
+from ..analysis.priorities import where_to_act
 from ..analysis.review import Review
 from . import registers as R
 from .diagram import zone_diagram
@@ -31,6 +32,7 @@ def summary(r: Review) -> dict[str, Any]:
     unproven = [c for c in r.paths.compensations if not c.proven]
     verdicts = [v for v in r.traffic.verdicts if v.status not in R.CLOSED] if r.traffic else []
     by_sev = Counter(g.severity for g in live)
+    zones = {z.id: z for z in a.zones}
     figures = {
         "zones": len(a.zones), "conduits": len(a.conduits),
         "assets": sum(1 for x in r.plant.assets.values() if x.zone not in a.external),
@@ -46,8 +48,7 @@ def summary(r: Review) -> dict[str, Any]:
         "harden": r.paths.harden, "traffic": r.traffic is not None, "open_verdicts": len(verdicts),
         "verdicts_by_severity": [(s, n) for s in reversed(SEVERITIES)
                                  if (n := sum(1 for v in verdicts if v.severity == s))],
-        "worst_zones": sorted(((z, n) for z in a.zones if (n := R.open_count(z.gaps))),
-                              key=lambda zn: (-zn[1], zn[0].id))[:5],
+        "act_first": [(zones[p.zone], p) for p in where_to_act(a, r.paths)[:5]],
         "findings_high": [f for f in a.findings if f.severity in ("high", "critical")
                           and a.status(f.id) not in R.CLOSED],
     }

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
+from ..analysis.priorities import where_to_act
 from ..model.tracking import CLOSED
 from ..render import registers
 from ..store.plants import MAX_UPLOAD, UploadError, read_upload
@@ -98,7 +99,8 @@ def overview_context(request: Request, v: Viewer, slug: str, number: int | None 
     return {"plant": plant, "version": version, "message": version_message(v, version.message), "a": a, "r": r,
             "assets": sum(counts.values()), "zone_assets": counts, "open_count": len(open_gaps),
             "by_severity": [(s_, by_sev[s_]) for s_ in order if by_sev[s_]], "top_gaps": top, "below": below,
-            "unproven": [c for c in r.paths.compensations if not c.proven], "traffic": traffic}
+            "unproven": [c for c in r.paths.compensations if not c.proven], "traffic": traffic,
+            "act_first": where_to_act(r.assessment, r.paths)[:5]}
 
 
 def _traffic_summary(run: TrafficRun) -> dict:
