@@ -70,9 +70,12 @@ def test_new_conduit(history):
     # bounded on dmz-cell1, and RDF falls to 1 (SR 5.1 RE 1 is level 2).
     zones = {z["id"]: z for z in impact["zones"]}
     assert set(zones) == {"site-dmz", "cell-1"}
+    # cell-1 asks SL 3 (its insider scenario's actor): the level-3 boundary REs its other conduits meet open too
+    expected = {"site-dmz": {"SR 5.1 RE 1"},
+                "cell-1": {"SR 5.1 RE 1", "SR 5.1 RE 2", "SR 5.2 RE 2", "SR 5.2 RE 3", "SR 5.3 RE 1"}}
     for zid in zones:
         opened = {g["requirement"]: g for g in zones[zid]["gaps_opened"]}
-        assert set(opened) == {"SR 5.1 RE 1"}
+        assert set(opened) == expected[zid]
         assert all((g["state"], g["conduits"], g["assets"], g["owner_role"]) == (
             "partly_bounded", ["dmz-cell1"], [], "integrator") for g in opened.values())
         before, after = zones[zid]["sl_achieved"]["before"], zones[zid]["sl_achieved"]["after"]
@@ -92,18 +95,21 @@ def test_new_conduit(history):
         assert after == [*before[:4], 1, *before[5:]] and before[4] > 1 and conduits[cid]["gaps_opened"] == []
     capped = next(e for e in impact["effects"] if e["id"] == "sl-achieved:conduit:ent-dmz")
     assert "capped by its weaker zone (RDF by site-dmz)" in capped["message"]
-    # the new conduit bypasses the cell 1 firewalls that the tunnel PLC's CR 2.1 compensation relies on
+    # the new conduit bypasses the cell 1 firewall's load limits that the washer PLC's CR 7.1 RE 1 compensation
+    # relies on
     comp = {(c["asset"], c["requirement"]): c for c in impact["compensations"]}
-    assert comp[("plc-tunnel", "CR 2.1")]["before"] == "counts"
-    assert comp[("plc-tunnel", "CR 2.1")]["after"].startswith("does not count: it is not proven: enterprise -> "
-                                                             "ent-dmz -> site-dmz -> dmz-cell1 -> cell-1")
+    assert comp[("plc-washer", "CR 7.1 RE 1")]["before"] == "counts"
+    assert comp[("plc-washer", "CR 7.1 RE 1")]["after"].startswith("does not count: it is not proven: enterprise -> "
+                                                                  "ent-dmz -> site-dmz -> dmz-cell1 -> cell-1")
     high = effects(doc, at_least="high")
-    assert ("compensation", "compensation:plc-tunnel:CR 2.1") in high
-    assert ("finding-opened", "finding-opened:compensation-path:plc-tunnel:CR 2.1") in high
+    assert ("compensation", "compensation:plc-washer:CR 7.1 RE 1") in high
+    assert ("finding-opened", "finding-opened:compensation-path:plc-washer:CR 7.1 RE 1") in high
     # every new way in runs through the new conduit, and the cell 1 targets lose layers
     assert impact["attack_paths"] and all(p["via_added_conduits"] == ["dmz-cell1"] for p in impact["attack_paths"])
     depth = {d["asset"]: (d["before"], d["after"]) for d in impact["depth"]}
-    assert depth["plc-filler"] == (10, 7)
+    # before: (outside) agv [WPA3] -> sup-agv [core switch] -> supervisory -> sup-cell1 [EAGLE40, SCADA hosts]: 4;
+    # after: from the enterprise through the new dmz-cell1, one layer fewer: 3
+    assert depth["plc-filler"] == (4, 3)
     assert {d["zone"] for d in impact["depth"]} == {"cell-1", "sis"}
     requirements = {r.id for r in load_catalog().items if r.part == "3-3"}
     (again,) = impact["reverify"]  # the new conduit: every requirement its SL-T asks, verified once

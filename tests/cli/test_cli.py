@@ -348,10 +348,10 @@ def test_paths_with_traffic_and_tracking(tmp_path):
     capper = next(t for t in doc["targets"] if t["asset"] == "plc-capper")
     # (outside) agv [wifi-sec] -> sup-agv [core switch] -> supervisory [its hosts] -> sup-cell2 [EDR-G9010]: 4
     assert capper["depth"] == 4 and "particle-mon" in {t["asset"] for t in doc["targets"]}
-    assert capper["layers"] == ["wifi-sec", "acl-agv", "av-sup", "fw-cell2-sup"]
+    assert capper["layers"] == ["wifi-sec", "acl-agv", "fw-cell2-sup", "av-sup"]  # av-sup: SCADA hosts send
     assert {f["id"]: f["status"] for f in doc["findings"]}["depth:rag-01"] == "accepted"
     proofs = {(c["asset"], c["requirement"]): c["proven"] for c in doc["compensations"]}
-    assert proofs[("plc-tunnel", "CR 2.1")] and not proofs[("plc-capper", "CR 1.1")]
+    assert proofs[("plc-washer", "CR 7.1 RE 1")] and not proofs[("plc-capper", "CR 1.1")]
     seen = json.loads(zw("paths", str(plant), "--traffic", str(plant / "traffic.pcap"), "--format", "json").stdout)
     capper = next(t for t in seen["targets"] if t["asset"] == "plc-capper")
     # the AGV reaching the capper unfiltered leaves only the WPA3 of the AGV network

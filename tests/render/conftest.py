@@ -64,7 +64,7 @@ assets:
   plc: {zone: control, type: embedded_device, addresses: [10.3.0.10], legacy: true,
         capability: {sl: [2, 0, 2, 2, 2, 2, 2]}}
 countermeasures:
-  fw-sc: {kind: firewall, at: {conduit: scada-control}, meets: [SR 5.1, SR 5.2], owner: integ}
+  fw-sc: {kind: firewall, at: {conduit: scada-control}, meets: [SR 5.1, SR 5.2, SR 2.1], owner: integ}
 compensations:
   - {asset: plc, requirement: SR 2.1, by: [fw-sc], approved_by: owner, justification: Only srv reaches the PLC.}
   - {asset: plc, requirement: SR 2.4, by: [fw-sc], justification: No mobile code crosses the firewall.}

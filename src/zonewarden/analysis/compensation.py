@@ -205,7 +205,7 @@ def _flows_around(plant: Plant, asset: str, ms: list[str]) -> list[dict[str, Any
                 continue
             out.append({"where": where, "rule": i + 1, "from": src, "to": dst,
                         "protocol": r.protocol, "port": r.port})
-    return out
+    return sorted(out, key=lambda f: (f["rule"] is None, f["where"], f["rule"] or 0, f["from"]))
 
 
 def _detective(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[str], fams: set[str]
