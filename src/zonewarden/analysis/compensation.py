@@ -112,7 +112,7 @@ def _related(plant: Plant, asset: str, mid: str) -> bool:
 
 def _unreached(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[str]) -> list[dict[str, Any]] | None:
     """None when an entry point reaches the asset; else a refusal unless a measure stands by the asset."""
-    if graph.weakest(comp.asset) is not None:
+    if graph.reaches(plant.assets[comp.asset].zone):
         return None
     if any(_related(plant, comp.asset, m) for m in ms):
         return []
@@ -132,7 +132,7 @@ def _preventive(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[s
         reasons.append({"code": "path-bypass", "path": [h.id for h in bypass],
                         "message": f"{describe(bypass)} meets none of {', '.join(ms)}"})
     if fams & ACCESS_CONTROL:
-        escaped = _flows_around(plant, comp.asset, ms)
+        escaped = _flows_around(plant, comp.asset, ms, graph)
         if escaped:
             shown = "; ".join(f"{f['where']}{' #' + str(f['rule']) if f['rule'] else ''} {f['from']} -> {f['to']}"
                               for f in escaped[:5])
@@ -156,7 +156,7 @@ def _blocking(plant: Plant, asset: str, ms: list[str]) -> list[str]:
     return out
 
 
-def _through(plant: Plant, mid: str, asset: str) -> tuple[set[str], set[str], bool]:
+def _through(plant: Plant, mid: str, asset: str, graph: AttackGraph) -> tuple[set[str], set[str], bool]:
     """Where flows pass a countermeasure: the initiators that have passed it (the asset it stands on or its
     device; a relay zone's relays; every host of a zone it is enforced across), the conduits it is on, and
     whether it stands on the asset itself (placed on it, its device, or a host kind across a host's zone)."""
@@ -167,34 +167,35 @@ def _through(plant: Plant, mid: str, asset: str) -> tuple[set[str], set[str], bo
     on_asset = asset in (m.at.asset, m.device) or (m.kind in HOST_KINDS and m.at.zone == a.zone
                                                     and a.type == "host_device")
     if m.at.zone and m.kind in RELAY_KINDS:  # a relay in a zone: only what starts on the relay passes it
-        senders |= {aid for aid, x in plant.assets.items() if x.zone == m.at.zone and x.function in RELAY_FUNCTIONS}
+        senders |= {aid for aid in graph.members.get(m.at.zone, []) if plant.assets[aid].function in RELAY_FUNCTIONS}
     elif m.at.zone and m.kind in HOST_KINDS:  # enforced on the zone's hosts: whatever starts on one has passed it
-        senders |= {aid for aid, x in plant.assets.items() if x.zone == m.at.zone and x.type == "host_device"}
+        senders |= {aid for aid in graph.members.get(m.at.zone, []) if plant.assets[aid].type == "host_device"}
     elif m.at.zone and m.at.zone != a.zone:  # a perimeter device of another zone: every flow out of it crosses it
-        senders |= {m.at.zone} | {aid for aid, x in plant.assets.items() if x.zone == m.at.zone}
+        senders |= {m.at.zone, *graph.members.get(m.at.zone, [])}
     return senders, conduits, on_asset
 
 
-def _flows_around(plant: Plant, asset: str, ms: list[str]) -> list[dict[str, Any]]:
+def _flows_around(plant: Plant, asset: str, ms: list[str], graph: AttackGraph) -> list[dict[str, Any]]:
     """The allowed flow rules into the asset (conduit rules, and the zone's own when internal is deny) that no
     countermeasure of `ms` carries."""
     zone = plant.assets[asset].zone
     senders: set[str] = set()
     conduits: set[str] = set()
     for mid in ms:
-        s, c, on_asset = _through(plant, mid, asset)
+        s, c, on_asset = _through(plant, mid, asset, graph)
         if on_asset:
             return []
         senders |= s
         conduits |= c
-    rules: list[tuple[str, int, Any]] = [(cid, i, r) for cid, c in plant.conduits.items() if zone in c.zones
-                                         for i, r in enumerate(c.flows)]
+    rules: list[tuple[str, int, Any]] = [(cid, i, r) for cid in graph.conduits_of(zone)
+                                         for i, r in enumerate(plant.conduits[cid].flows)]
     out = []
     if plant.zones[zone].internal == "deny":
         rules += [(f"zone {zone}", i, r) for i, r in enumerate(plant.zones[zone].flows)]
     else:  # every peer of the zone may open a conversation to the asset
-        for aid, peer in plant.assets.items():
-            if peer.zone == zone and aid != asset and peer.lifecycle != "decommissioned" and aid not in senders:
+        for aid in graph.members.get(zone, []):
+            peer = plant.assets[aid]
+            if aid != asset and peer.lifecycle != "decommissioned" and aid not in senders:
                 out.append({"where": f"zone {zone} (internal allow)", "rule": None, "from": aid, "to": asset,
                             "protocol": None, "port": None})
     for where, i, r in rules:
@@ -223,7 +224,7 @@ def _detective(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[st
 def _seen(plant: Plant, graph: AttackGraph, zone: str, ms: list[str], verb: str) -> list[dict[str, Any]]:
     """What none of the conduit-placed measures covers: conduits into the zone, and the zone's own entry."""
     seen = {plant.countermeasures[m].at.conduit for m in ms}
-    into = sorted(cid for cid, c in plant.conduits.items() if zone in c.zones)
+    into = sorted(graph.conduits_of(zone))
     unseen = [cid for cid in into if cid not in seen]
     reasons: list[dict[str, Any]] = []
     if unseen:
@@ -231,7 +232,7 @@ def _seen(plant: Plant, graph: AttackGraph, zone: str, ms: list[str], verb: str)
                         "message": f"{', '.join(ms)} {verb} neither zone {zone} nor its conduit(s) "
                                    f"{', '.join(unseen)}"})
     if zone in graph.entries:
-        entry = sorted(aid for aid, a in plant.assets.items() if a.zone == zone and a.reachable_from_outside)
+        entry = sorted(aid for aid in graph.members.get(zone, []) if plant.assets[aid].reachable_from_outside)
         what = f"{', '.join(entry)} reachable from outside" if entry else f"zone {zone} is an entry point itself"
         reasons.append({"code": "not-seen", "assets": entry, "zone": zone,
                         "message": f"{what}: attackers come in past every conduit; only a measure in the zone "

@@ -14,6 +14,7 @@ on the path are listed beside the depth. Depth of a target: the fewest layers on
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,10 +111,6 @@ class AttackGraph:
                     self.hosted.add((cid, z))
         for a, b, label in observed:
             self.graph.add_edge(("zone", a), ("zone", b), key=label, conduit=label)
-        self.edges_with: dict[str, list[tuple[Any, Any, str]]] = {}  # countermeasure -> the conduit edges it is on
-        for u, v, k in self.graph.edges(keys=True):
-            for c in self._on_conduit(k, u[1]):
-                self.edges_with.setdefault(c, []).append((u, v, k))
         inside = {zid for zid, z in plant.zones.items()
                   if (z.external or z.trust == "untrusted" or z.kind == "external") and z.kind not in OUTSIDE_KINDS}
         inside |= {a.zone for a in plant.assets.values()
@@ -125,6 +122,25 @@ class AttackGraph:
         for zid in self.entries:
             self.graph.add_edge(("entry", zid), ("zone", zid), key="entry", conduit=None, outside=zid in self.outside)
             self.graph.add_edge(SOURCE, ("entry", zid), key="start", conduit=None)
+        # the same graph as plain adjacency with each step's measures and layer devices, for the searches
+        self.adj: dict[Any, list[tuple[Any, str, frozenset[str], frozenset[str], int]]] = {}
+        for u, v, k in self.graph.edges(keys=True):
+            step = frozenset(self._step(u, v, k))
+            layers = frozenset(c for c in step if c in self.layer)
+            self.adj.setdefault(u, []).append((v, k, step, layers, len({self.device[c] for c in layers})))
+        self.steps = {(u, v, k): layers for u, out in self.adj.items() for v, k, _, layers, _ in out}
+        self.boxes = set(self.named_device.values())  # targets some measure runs on
+        self.members: dict[str, list[str]] = {}  # zone -> its assets
+        for aid, a in plant.assets.items():
+            self.members.setdefault(a.zone, []).append(aid)
+        self._conduits: dict[str, list[str]] = {}
+        for cid, c in plant.conduits.items():
+            for z in dict.fromkeys(c.zones):
+                self._conduits.setdefault(z, []).append(cid)
+
+    def conduits_of(self, zone: str) -> list[str]:
+        """The conduits joining a zone."""
+        return self._conduits.get(zone, [])
 
     def _zone_of(self, endpoint: str) -> str | None:
         if endpoint in self.plant.zones:
@@ -233,51 +249,101 @@ class AttackGraph:
             hops.append(Hop("asset", target, self._on_target(target)))
         return hops
 
-    def without(self, blocked: set[str]) -> Any:
-        """The graph with every step that would cross one of `blocked` removed."""
-        edges = [(u, v, k) for u, v, k in self.graph.edges(keys=True)
-                 if u[0] != "source" and blocked & set(self._step(u, v, k))]
-        return nx.restricted_view(self.graph, [], edges)
+    def _search(self, goal: Any | None, blocked: frozenset[str] = frozenset(), target: str | None = None
+                ) -> tuple[list[Any], list[str]] | dict[Any, tuple[Any, str]] | None:
+        """Dijkstra from the source to `goal` over steps that cross none of `blocked`, a step costing its layer
+        devices (not counting those that run on `target`): the node path and the edge keys, or None. With no
+        goal: the whole tree, as each node's predecessor and edge key."""
+        own = target if target in self.boxes else None
+        dist = {SOURCE: 0}
+        prev: dict[Any, tuple[Any, str]] = {}
+        heap: list[tuple[int, int, Any]] = [(0, 0, SOURCE)]
+        tie = 0
+        while heap:
+            d, _, u = heapq.heappop(heap)
+            if u == goal:
+                return self._unwind(u, prev)
+            if d > dist[u]:
+                continue
+            for v, k, step, layers, cost in self.adj.get(u, ()):
+                if blocked and blocked & step:
+                    continue
+                if own is not None:
+                    cost = len({self.device[c] for c in layers if self.named_device.get(c) != own})
+                nd = d + cost
+                if nd < dist.get(v, nd + 1):
+                    dist[v], prev[v] = nd, (u, k)
+                    tie += 1
+                    heapq.heappush(heap, (nd, tie, v))
+        return prev if goal is None else None
+
+    @staticmethod
+    def _unwind(u: Any, prev: dict[Any, tuple[Any, str]]) -> tuple[list[Any], list[str]]:
+        nodes, keys = [u], []
+        while u in prev:
+            u, k = prev[u]
+            nodes.append(u)
+            keys.append(k)
+        return nodes[::-1], keys[::-1]
+
+    def reaches(self, zone: str) -> bool:
+        """Some entry point reaches the zone."""
+        if not hasattr(self, "_reached"):
+            seen, todo = {SOURCE}, [SOURCE]
+            while todo:
+                for v, *_ in self.adj.get(todo.pop(), ()):
+                    if v not in seen:
+                        seen.add(v)
+                        todo.append(v)
+            self._reached = seen
+        return ("zone", zone) in self._reached
 
     def weakest(self, asset: str, blocked: set[str] | None = None) -> list[Hop] | None:
         """The path with the fewest layers from any entry point to `asset`; `blocked`: countermeasures
         whose elements the path may not cross (to look for a bypass)."""
         zone = self.plant.assets[asset].zone
-        blocked = blocked or set()
-        if blocked & set(self._on_target(asset)):
+        blocked = frozenset(blocked or ())
+        if blocked & set(self._on_target(asset)) or not self.reaches(zone):
             return None
-        g = self.without(blocked) if blocked else self.graph
-        try:
-            nodes = nx.dijkstra_path(g, SOURCE, ("zone", zone), weight=self._weight)
-        except nx.NetworkXNoPath:
+        found = self._search(("zone", zone), blocked)
+        if found is None:
             return None
-        return self.hops(nodes[1][1], nodes, asset, g)
+        nodes, keys = found  # type: ignore[misc]
+        return self.hops(nodes[1][1], nodes, asset, keys=keys[1:])
 
     def fewest(self, zone: str, target: str | None, budget: int = 4000) -> tuple[int, list[Any], list[str]] | None:
         """The path into `zone` with the fewest distinct layer devices: Dijkstra (which adds devices step by
         step, so a device met twice costs twice) gives a bound, then a bounded depth-first search over simple
         paths looks for one that shares devices. Returns (layers, nodes, conduit keys) or None."""
-        try:
-            nodes = nx.dijkstra_path(self.graph, SOURCE, ("zone", zone), weight=self._weight)
-        except (nx.NetworkXNoPath, nx.NodeNotFound):
-            return None
-        keys = [min(self.graph.get_edge_data(u, v), key=lambda k: (self.count(self._step(u, v, k)), k))
-                for u, v in itertools.pairwise(nodes)]
-        devices = {self.device[c] for (u, v), k in zip(itertools.pairwise(nodes), keys, strict=True)
-                   for c in self._step(u, v, k) if c in self.layer and self.named_device.get(c) != target}
-        best = (len(devices), nodes, keys)
-        if best[0] <= 1:
-            return best[0], nodes, keys[1:]
         goal = ("zone", zone)
+        if not self.reaches(zone):
+            return None
+        if target in self.boxes:
+            found = self._search(goal, target=target)
+            if found is None:
+                return None
+            nodes, keys = found  # type: ignore[misc]
+        else:
+            if not hasattr(self, "_tree"):
+                self._tree = self._search(None)
+            nodes, keys = self._unwind(goal, self._tree)  # type: ignore[arg-type]
+
+        def devices(layers: frozenset[str]) -> set[str]:
+            return {self.device[c] for c in layers if self.named_device.get(c) != target}
+
+        steps = self.steps
+        best_devices: set[str] = set()
+        for (u, v), k in zip(itertools.pairwise(nodes), keys, strict=True):
+            best_devices |= devices(steps[(u, v, k)])
+        best = (len(best_devices), nodes, keys)
         stack: list[tuple[Any, list[Any], list[str], frozenset[str]]] = [(SOURCE, [SOURCE], [], frozenset())]
-        while stack and budget > 0:
+        while stack and budget > 0 and best[0] > 1:
             u, path, ks, have = stack.pop()
             budget -= 1
-            for _, v, k in self.graph.out_edges(u, keys=True):
+            for v, k, _, layers, _ in self.adj.get(u, ()):
                 if v in path:
                     continue
-                more = have | {self.device[c] for c in self._step(u, v, k)
-                               if c in self.layer and self.named_device.get(c) != target}
+                more = have | devices(layers)
                 if len(more) >= best[0]:
                     continue
                 if v == goal:
