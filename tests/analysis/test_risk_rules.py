@@ -386,6 +386,76 @@ def test_a_conduit_declared_below_its_zones_is_a_finding(plant_file):
     assert f.id == "sl-target:c-s" and "short on IAC, UC, SI, DC, RDF, RA" in f.message
 
 
+def test_entries_an_access_point_and_a_modem_open(plant_file):
+    # an access point in the control zone: the attacker on the radio meets the zone's perimeter (none here), not
+    # the antivirus of its hosts: 0 layers. Decommissioned, the access point opens nothing.
+    ap = DEPTH.replace("  plc: {zone: ctl,", "  ap: {zone: ctl, type: network_device, function: wireless_ap, "
+                       "addresses: [10.1.0.2]}\n  plc: {zone: ctl,") \
+        .replace("countermeasures:\n", "countermeasures:\n  av: {kind: antivirus, at: {zone: ctl}}\n")
+    t = next(t for t in depth_of(plant_file, ap) if t.asset == "plc")
+    assert (t.depth, describe(t.weakest)) == (0, "(outside) ctl -> plc")
+    gone = ap.replace("function: wireless_ap,", "function: wireless_ap, lifecycle: decommissioned,")
+    assert analyse(load_plant(plant_file(gone)), {}).entries == ["vr"]
+    # a cellular modem reachable from outside in the remote-access zone: the attacker starts inside vr, past the
+    # gateway's door; only the gateway's relaying of what leaves vr (every vr-dmz flow starts on gw) still counts
+    modem = DEPTH.replace("  gw: {zone: vr,", "  modem: {zone: vr, type: network_device, reachable_from_outside: true, "
+                          "addresses: [10.40.0.9], criticality: high}\n  gw: {zone: vr,")
+    found = {t.asset: t for t in depth_of(plant_file, modem)}
+    assert (found["plc"].depth, describe(found["plc"].weakest)) == (1, "vr -> vr-dmz -> dmz -> dmz-ctl -> ctl -> plc")
+    assert (found["modem"].depth, found["modem"].layers) == (0, [])  # outside, the gateway does not count
+
+
+def test_access_control_flows_count_without_any_entry_point(plant_file):
+    # no entry point reaches the PLC, but its zone peer does, unfiltered: the flow test still refuses
+    text = """\
+zones:
+  ops: {name: Ops, level: 2, kind: supervisory, networks: [10.2.0.0/24]}
+  cell: {name: Cell, level: 1, kind: control, networks: [10.3.0.0/24], sl_target: 2}
+assets:
+  scada: {zone: ops, type: host_device, addresses: [10.2.0.1]}
+  hmi: {zone: cell, type: host_device, addresses: [10.3.0.2]}
+  plc: {zone: cell, type: embedded_device, legacy: true, addresses: [10.3.0.1]}
+conduits:
+  c: {zones: [ops, cell], flows: [{from: scada, to: plc, protocol: modbus, port: 502}]}
+countermeasures:
+  fw: {kind: firewall, at: {conduit: c}, meets: [SR 2.1]}
+compensations:
+  - {asset: plc, requirement: CR 2.1, by: [fw], approved_by: owner, justification: x}
+"""
+    [p] = prove_compensations(load_plant(plant_file(text)))
+    assert not p.proven and [(f["where"], f["from"]) for f in p.reasons[0]["flows"]] == [
+        ("zone cell (internal allow)", "hmi")]
+    # internal deny with a zone-wide rule: every host of the zone may write; the rule is the bypass
+    deny = text.replace("sl_target: 2}", "sl_target: 2, internal: deny,\n"
+                        "        flows: [{from: cell, to: plc, protocol: modbus, port: 502}]}")
+    [p] = prove_compensations(load_plant(plant_file(deny)))
+    assert not p.proven and [(f["where"], f["rule"], f["from"]) for f in p.reasons[0]["flows"]] == [
+        ("zone cell", 1, "cell")]
+    # the zone's own perimeter firewall carries every conduit flow into it
+    perimeter = text.replace("at: {conduit: c}, meets", "at: {zone: cell}, meets").replace(
+        "  hmi: {zone: cell, type: host_device, addresses: [10.3.0.2]}\n", "")
+    [p] = prove_compensations(load_plant(plant_file(perimeter)))
+    assert p.proven, p.reasons
+
+
+def test_a_planned_countermeasure_proves_nothing_yet(plant_file):
+    text = COMP.replace("  ids-ctl: {kind: ids, at: {zone: ctl}}", "  ids-ctl: {kind: ids, at: {zone: ctl}, "
+                        "status: planned}") + \
+        "  - {asset: plc, requirement: CR 3.4, by: [ids-ctl], approved_by: owner, justification: x}\n"
+    [p] = prove_compensations(load_plant(plant_file(text)))
+    assert not p.proven and [r["code"] for r in p.reasons] == ["not-implemented"]
+
+
+def test_targets_are_the_safety_systems_and_never_outside_the_system(plant_file):
+    # the SIS in a zone of kind control is a target (medium criticality); a high-criticality ERP server in the
+    # untrusted corporate zone is an entry point, not a target
+    corp = "  corp: {name: Corp, level: 4, kind: enterprise, trust: untrusted, networks: [10.8.0.0/24]}\n"
+    erp = "  erp: {zone: corp, type: host_device, criticality: high, addresses: [10.8.0.1]}\n"
+    text = SAFETY.replace("kind: safety,", "kind: control,").replace("zones:\n", "zones:\n" + corp) \
+        .replace("assets:\n", "assets:\n" + erp)
+    assert [t.asset for t in analyse(load_plant(plant_file(text)), {}).targets] == ["sis"]
+
+
 # --- where to act first -------------------------------------------------------------------------------------
 
 def test_where_to_act_first_ranks_by_residual_risk_and_consequence_not_gap_count(plant_file):

@@ -70,7 +70,12 @@ def prove(plant: Plant, graph: AttackGraph, comp: Compensation, catalog: Catalog
     proof = CompensationProof(comp.asset, comp.requirement, list(comp.by), False)
     if not fams:  # no 3-3 requirement to stand in for: the caller refuses it (no-counterpart)
         return proof
-    present = [m for m in comp.by if m in plant.countermeasures]
+    present = [m for m in dict.fromkeys(comp.by) if m in plant.countermeasures]
+    for mid in [m for m in present if plant.countermeasures[m].status != "implemented"]:
+        proof.reasons.append({"code": "not-implemented", "countermeasure": mid,
+                              "status": plant.countermeasures[mid].status,
+                              "message": f"countermeasure {mid!r} is {plant.countermeasures[mid].status}"})
+    present = [m for m in present if plant.countermeasures[m].status == "implemented"]
     for mid in present:
         m = plant.countermeasures[mid]
         how = meets_family(m.kind, m.meets, fams)
@@ -78,6 +83,8 @@ def prove(plant: Plant, graph: AttackGraph, comp: Compensation, catalog: Catalog
             proof.supporting.append(mid)
         else:
             proof.meeting[mid] = how
+    if not proof.meeting and not present:  # nothing in place to judge: the not-implemented reasons say it
+        return proof
     if not proof.meeting:
         named = ", ".join(f"{mid} ({plant.countermeasures[mid].kind})" for mid in present) or "nothing"
         proof.reasons.append({
@@ -90,11 +97,12 @@ def prove(plant: Plant, graph: AttackGraph, comp: Compensation, catalog: Catalog
         by_class.setdefault(kind_class(plant.countermeasures[mid].kind), []).append(mid)
     tests = {"preventive": _preventive, "detective": _detective, "supporting": _supporting,
              "procedural": _procedural}
+    pending = list(proof.reasons)  # countermeasures not in place: whatever the rest proves, it is not proven yet
     for cls in ("preventive", "detective", "supporting", "procedural"):
         if cls not in by_class:
             continue
         reasons, bypass = tests[cls](plant, graph, comp, by_class[cls], fams)
-        if not reasons:
+        if not reasons and not pending:
             proof.proven, proof.tested, proof.reasons, proof.bypass = True, cls, [], []
             return proof
         proof.reasons += reasons
@@ -124,7 +132,7 @@ def _unreached(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[st
 def _preventive(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[str], fams: set[str]
                 ) -> tuple[list[dict[str, Any]], list[Hop]]:
     unreached = _unreached(plant, graph, comp, ms)
-    if unreached is not None:
+    if unreached:
         return unreached, []
     reasons: list[dict[str, Any]] = []
     bypass = graph.weakest(comp.asset, blocked=set(_blocking(plant, comp.asset, ms))) or []
@@ -172,6 +180,8 @@ def _through(plant: Plant, mid: str, asset: str, graph: AttackGraph) -> tuple[se
         senders |= {aid for aid in graph.members.get(m.at.zone, []) if plant.assets[aid].type == "host_device"}
     elif m.at.zone and m.at.zone != a.zone:  # a perimeter device of another zone: every flow out of it crosses it
         senders |= {m.at.zone, *graph.members.get(m.at.zone, [])}
+    elif m.at.zone:  # the perimeter of the asset's own zone: every conduit flow into the zone crosses it
+        conduits |= set(graph.conduits_of(a.zone))
     return senders, conduits, on_asset
 
 
@@ -200,7 +210,7 @@ def _flows_around(plant: Plant, asset: str, ms: list[str], graph: AttackGraph) -
                             "protocol": None, "port": None})
     for where, i, r in rules:
         for src, dst in ((r.from_, r.to), (r.to, r.from_)) if r.direction == "both" else ((r.from_, r.to),):
-            if dst not in (asset, zone) or src in (asset, zone):
+            if dst not in (asset, zone) or src == asset or (src == zone and not where.startswith("zone ")):
                 continue
             if where in conduits or src in senders:
                 continue

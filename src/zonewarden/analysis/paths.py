@@ -58,6 +58,7 @@ class TargetDepth:
     weakest: list[Hop] = field(default_factory=list)
     layers: list[str] = field(default_factory=list)  # the preventive measures counted, one per device
     beside: dict[str, list[str]] = field(default_factory=dict)  # detective | procedural | supporting -> measures
+    exact: bool = True  # False: the search for a path sharing devices ran out of budget; depth is an upper bound
 
     @property
     def below_policy(self) -> bool:
@@ -65,7 +66,7 @@ class TargetDepth:
 
     def as_dict(self) -> dict[str, Any]:
         return {"asset": self.asset, "zone": self.zone, "depth": self.depth, "policy": self.policy,
-                "below_policy": self.below_policy, "layers": self.layers, "beside": self.beside,
+                "below_policy": self.below_policy, "layers": self.layers, "beside": self.beside, "exact": self.exact,
                 "weakest_path": [h.as_dict() for h in self.weakest]}
 
 
@@ -111,12 +112,12 @@ class AttackGraph:
                     self.hosted.add((cid, z))
         for a, b, label in observed:
             self.graph.add_edge(("zone", a), ("zone", b), key=label, conduit=label)
+        live_assets = [a for a in plant.assets.values() if a.lifecycle != "decommissioned"]
         inside = {zid for zid, z in plant.zones.items()
                   if (z.external or z.trust == "untrusted" or z.kind == "external") and z.kind not in OUTSIDE_KINDS}
-        inside |= {a.zone for a in plant.assets.values()
-                   if a.reachable_from_outside and plant.zones[a.zone].kind not in OUTSIDE_KINDS}
+        inside |= {a.zone for a in live_assets if a.reachable_from_outside}  # past any gateway of its zone
         outside = {zid for zid, z in plant.zones.items() if z.kind in OUTSIDE_KINDS}
-        outside |= {a.zone for a in plant.assets.values() if a.function in WIRELESS_FUNCTIONS}
+        outside |= {a.zone for a in live_assets if a.function in WIRELESS_FUNCTIONS}
         self.entries = sorted(inside | outside)
         self.outside = sorted(outside - inside)  # entries whose own zone measures an attacker must pass
         for zid in self.entries:
@@ -176,9 +177,9 @@ class AttackGraph:
 
     def _entering(self, zone: str, outside: bool = False) -> list[str]:
         """The measures an attacker crosses entering a zone: its perimeter (not its relays nor its host measures,
-        which stand only on what leaves through them or runs on them); all of them when coming from outside
-        into a remote-access or wireless zone."""
-        gated = set() if outside else set(self.relays.get(zone, [])) | set(self.hosts.get(zone, []))
+        which stand only on what leaves through them or runs on them); and its relays too when coming from outside
+        into a remote-access or wireless zone (the gateway admits them). Host measures never stand at the door."""
+        gated = set(self.hosts.get(zone, [])) | (set() if outside else set(self.relays.get(zone, [])))
         return [c for c in self.at_zone.get(zone, []) if c not in gated]
 
     def _on_target(self, asset: str) -> list[str]:
@@ -311,7 +312,8 @@ class AttackGraph:
         nodes, keys = found  # type: ignore[misc]
         return self.hops(nodes[1][1], nodes, asset, keys=keys[1:])
 
-    def fewest(self, zone: str, target: str | None, budget: int = 4000) -> tuple[int, list[Any], list[str]] | None:
+    def fewest(self, zone: str, target: str | None, budget: int = 4000
+               ) -> tuple[int, list[Any], list[str], bool] | None:
         """The path into `zone` with the fewest distinct layer devices: Dijkstra (which adds devices step by
         step, so a device met twice costs twice) gives a bound, then a bounded depth-first search over simple
         paths looks for one that shares devices. Returns (layers, nodes, conduit keys) or None."""
@@ -351,7 +353,7 @@ class AttackGraph:
                 else:
                     stack.append((v, [*path, v], [*ks, k], more))
         layers, nodes, keys = best
-        return layers, nodes, keys[1:]
+        return layers, nodes, keys[1:], not (stack and budget <= 0 and best[0] > 1)
 
 
 SOURCE = ("source", "*")
@@ -366,14 +368,19 @@ def describe(hops: list[Hop]) -> str:
 
 
 def targets(plant: Plant) -> list[str]:
-    """Assets of high criticality (or the policy's `target_criticality`), every asset of a safety zone, and
-    the policy's own `targets`; a decommissioned asset is gone and is no target."""
+    """Assets of high criticality (or the policy's `target_criticality`), every safety system and every asset of
+    a safety-related zone, and the policy's own `targets`; a decommissioned asset is gone, and an asset outside
+    the system under consideration is an entry point, not a target."""
+    from .risk import SAFETY_FUNCTIONS
+
     policy = plant.risk.depth if plant.risk else None
     order = ("low", "medium", "high")
     floor = order.index(policy.target_criticality if policy else "high")
     extra = set(policy.targets) if policy else set()
-    return sorted(aid for aid, a in plant.assets.items() if a.lifecycle != "decommissioned"
-                  and (order.index(a.criticality) >= floor or plant.zones[a.zone].kind == "safety" or aid in extra))
+    return sorted(aid for aid, a in plant.assets.items()
+                  if a.lifecycle != "decommissioned" and not plant.zones[a.zone].external
+                  and (order.index(a.criticality) >= floor or plant.zones[a.zone].safety_related
+                       or a.function in SAFETY_FUNCTIONS or aid in extra))
 
 
 def depths(plant: Plant, sl_targets: dict[str, list[int]], graph: AttackGraph | None = None,
@@ -395,7 +402,7 @@ def depths(plant: Plant, sl_targets: dict[str, list[int]], graph: AttackGraph | 
         best = None if found is None else graph.hops(found[1][1][1], found[1], aid, keys=found[2])
         on_path = [c for h in best or [] for c in h.layers]
         out.append(TargetDepth(aid, zone, None if best is None else graph._layers(best, aid), need, best or [],
-                               graph.counted(on_path, aid), graph.beside(on_path)))
+                               graph.counted(on_path, aid), graph.beside(on_path), found is None or found[3]))
     return out
 
 
@@ -412,20 +419,15 @@ def prove_compensations(plant: Plant, graph: AttackGraph | None = None, known: d
 
 
 def single_points(graph: AttackGraph, found: list[TargetDepth]) -> dict[str, list[str]]:
-    """Per target exactly at its policy, the countermeasures whose loss alone drops it below. No search is
-    needed: losing a layer on the weakest path shortens that path by one, unless another countermeasure of
-    the same device stays on it, and nothing else gets longer."""
+    """Per target exactly at its policy, the boxes (devices) whose loss alone drops it below, each named by the
+    first layer it carries on the weakest path: losing a box removes every measure on it, so each box counted
+    on that path shortens it by one, and nothing else gets longer."""
     out: dict[str, list[str]] = {}
     for t in found:
         if t.depth is None or t.depth != t.policy or t.policy == 0:
             continue
-        on_path = [c for h in t.weakest for c in h.layers if c in graph.layer and graph.named_device.get(c) != t.asset]
-        per_device: dict[str, set[str]] = {}
-        for c in on_path:
-            per_device.setdefault(graph.device[c], set()).add(c)
-        spof = sorted(c for cms in per_device.values() if len(cms) == 1 for c in cms)
-        if spof:
-            out[t.asset] = spof
+        if t.layers:
+            out[t.asset] = sorted(t.layers)
     return out
 
 
@@ -447,7 +449,8 @@ def conduits_to_harden(graph: AttackGraph, found: list[TargetDepth]) -> list[str
     for zone in sinks:
         cut.add_edge(("zone", zone), "sink")
     _, (reach, _) = nx.minimum_cut(cut, "source", "sink")
-    return sorted(k for u, v, k in graph.graph.edges(keys=True) if u[0] == "zone" and u in reach and v not in reach)
+    return sorted(k for u, v, k in graph.graph.edges(keys=True) if u[0] == "zone" and u in reach and v not in reach
+                  and k in graph.plant.conduits)  # an observed flow is no conduit to harden
 
 
 @dataclass
