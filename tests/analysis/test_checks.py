@@ -66,6 +66,11 @@ CASES: dict[str, tuple[str, str | tuple[str, int]]] = {
     "compensation-unapproved": (
         Z12 + A1 + "countermeasures:\n  j: {kind: jump_host, at: {zone: z2}}\n"
         "compensations:\n  - {asset: a1, requirement: CR 1.1, by: [j], justification: x}\n", "{asset: a1, req"),
+    "compensation-duplicate": (
+        Z12 + A1 + "countermeasures:\n  j: {kind: jump_host, at: {zone: z2}}\ncompensations:\n"
+        "  - {asset: a1, requirement: CR 1.1, by: [j], approved_by: owner, justification: x}\n"
+        "  - {asset: a1, requirement: CR  1.1, by: [j], approved_by: owner, justification: y}\n",
+        "{asset: a1, requirement: CR  1.1"),
     "compensation-dates": (
         Z12 + A1 + "countermeasures:\n  j: {kind: jump_host, at: {zone: z2}}\ncompensations:\n"
         "  - {asset: a1, requirement: CR 1.1, by: [j], approved_by: owner, justification: x,\n"

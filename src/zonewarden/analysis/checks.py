@@ -19,7 +19,7 @@ from ..model.load import RawPlant, validate_raw
 from ..model.plant import FlowRule, Plant
 from ..model.source import SourceMap
 from ..standard.attack import load_attack
-from ..standard.catalog import Catalog, load_catalog, system_counterparts
+from ..standard.catalog import Catalog, load_catalog, normalize_id, system_counterparts
 from . import risk
 from .applicability import WIRELESS_FUNCTIONS, WIRELESS_ZONE_KINDS, Index, contradiction
 from .capability import CERT_SL, COUNTED_LIFECYCLE
@@ -72,6 +72,9 @@ _R = [
          "Only an asset owner can accept the residual risk of a compensating countermeasure.", "ZCR 7.1"),
     Rule("compensation-unapproved", "warning", "Compensation not approved",
          "A compensation without `approved_by` does not count until an asset owner approves it.", "ZCR 7.1"),
+    Rule("compensation-duplicate", "warning", "Compensation given twice",
+         "Two compensations name the same asset and requirement: their findings and tracking entries would share "
+         "one id. One compensation lists every countermeasure in its `by`.", "ZCR 5.12"),
     Rule("compensation-dates", "error", "Compensation reviewed before it was approved",
          "`review_by` must fall after `approved_on`.", "ZCR 7.1"),
     Rule("requirement-type-mismatch", "warning", "Requirement for another component type",
@@ -427,7 +430,14 @@ def _requirements(c: _Ctx) -> Iterator[Finding]:
 
 def _compensations(c: _Ctx) -> Iterator[Finding]:
     p = c.plant
+    first: dict[tuple[str, str], int] = {}
     for i, comp in enumerate(p.compensations):
+        key = (comp.asset, normalize_id(comp.requirement))
+        if key in first:
+            yield c.f("compensation-duplicate", f"compensation of {comp.requirement} for asset {comp.asset!r} is "
+                      f"also compensations[{first[key]}]; both would share one finding id and one tracking entry: "
+                      "merge them (list every countermeasure in one `by`)", "compensations", i)
+        first.setdefault(key, i)
         if comp.approved_on and comp.review_by and comp.review_by <= comp.approved_on:
             yield c.f("compensation-dates", f"compensation of {comp.requirement} for asset {comp.asset!r} is due for "
                       f"review on {comp.review_by}, not after its approval on {comp.approved_on}",
