@@ -48,10 +48,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-out = Console(soft_wrap=False)
+out = Console(soft_wrap=False, emoji=False)  # user text never turns into emoji (`plant.yaml:100:27`)
 if not out.is_terminal and "COLUMNS" not in os.environ:
-    out = Console(soft_wrap=False, width=120)  # logs and pipes: wide enough for an SL-vector table
-err = Console(stderr=True)
+    out = Console(soft_wrap=False, width=120, emoji=False)  # logs and pipes: wide enough for an SL-vector table
+err = Console(stderr=True, emoji=False)
 EXAMPLE = "fill-finish"
 TrackingOption = Annotated[Path | None, typer.Option(help="Tracking file (default: tracking.yaml beside the plant).")]
 AsOfOption = Annotated[str | None, typer.Option(help="Assess as of this date, YYYY-MM-DD (default today).")]
@@ -781,11 +781,15 @@ def demo(
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="New folder for the plant.")],
+    blank: Annotated[bool, typer.Option("--blank", help="A minimal commented skeleton (two roles, two zones, a "
+                                        "conduit, two assets) instead of the example.")] = False,
 ) -> None:
-    """Start a new plant in DIRECTORY from the bundled example (a pharmaceutical fill-and-finish line)."""
+    """Start a new plant in DIRECTORY from the bundled example (a pharmaceutical fill-and-finish line), or from a
+    minimal commented skeleton with --blank."""
     if directory.is_symlink() or (directory.exists() and (not directory.is_dir() or any(directory.iterdir()))):
         fail(f"{directory} already exists and is not an empty folder; choose a new folder")
-    source = resources.files("zonewarden") / "examples" / EXAMPLE
+    chosen = "blank" if blank else EXAMPLE
+    source = resources.files("zonewarden") / "examples" / chosen
     tmp: Path | None = None
     try:
         parent = directory.absolute().parent
@@ -801,7 +805,8 @@ def init(
     finally:
         if tmp is not None and tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
-    out.print(f"created {directory} from the {EXAMPLE} example; next: zonewarden check {directory}")
+    what = "a blank skeleton" if blank else f"the {EXAMPLE} example"
+    out.print(f"created {directory} from {what}; next: zonewarden check {directory}", highlight=False, markup=False)
 
 
 def main() -> None:

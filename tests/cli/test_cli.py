@@ -116,6 +116,20 @@ def test_init_copies_the_example_and_refuses_to_overwrite(tmp_path):
     assert "already exists" in again.output
 
 
+def test_init_blank_writes_a_skeleton_that_checks_and_assesses(tmp_path):
+    target = tmp_path / "new"
+    res = runner.invoke(app, ["init", str(target), "--blank"])
+    assert res.exit_code == 0 and "blank skeleton" in res.output, res.output
+    assert sorted(p.name for p in target.iterdir()) == ["plant.yaml"]
+    text = (target / "plant.yaml").read_text()
+    assert "# " in text and "docs/model.md" in text  # commented, and says where every field is explained
+    checked = runner.invoke(app, ["check", str(target), "--format", "json"])
+    assert checked.exit_code == 0 and json.loads(checked.output)["summary"] == {"error": 0, "warning": 0}
+    doc = json.loads(runner.invoke(app, ["assess", str(target), "--format", "json"]).output)
+    assert [z["id"] for z in doc["zones"]] == ["supervisory", "control"] and len(doc["conduits"]) == 1
+    assert runner.invoke(app, ["init", str(target), "--blank"]).exit_code == 2  # never over an existing plant
+
+
 def test_catalog_counts_by_level():
     counts = {}
     for sl in (1, 2, 3, 4):

@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .. import __version__
 from ..analysis.findings import Finding, Rule
@@ -18,14 +19,15 @@ _STYLE = {"error": "bold red", "critical": "bold red", "high": "red", "warning":
 
 
 def findings_table(findings: Sequence[Finding], title: str) -> Table:
-    table = Table(title=title, show_lines=False, expand=False)
+    table = Table(title=Text(title), show_lines=False, expand=False)
     table.add_column("severity")
     table.add_column("rule")
     table.add_column("where", overflow="fold")
     table.add_column("what", overflow="fold")
     for f in findings:
         where = str(f.location) if f.location else "-"
-        table.add_row(f"[{_STYLE.get(f.severity, '')}]{f.severity}[/]", f.rule, where, f.message)
+        # user text (paths, ids, messages) goes in as Text: no markup, no emoji (`plant.yaml:100:27` stays itself)
+        table.add_row(Text(f.severity, style=_STYLE.get(f.severity, "")), Text(f.rule), Text(where), Text(f.message))
     return table
 
 
@@ -39,8 +41,8 @@ def print_findings(console: Console, findings: Sequence[Finding], subject: str, 
             console.print(f"{where}{f.severity} [{f.rule}] {f.message}", markup=False, highlight=False,
                           soft_wrap=True)
     summary = ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for k, n in counts.items())
-    mark = "[green]✓[/]" if not counts.get("error") else "[red]✗[/]"
-    console.print(f"{mark} {subject}: {summary}")
+    mark = Text("✓", style="green") if not counts.get("error") else Text("✗", style="red")
+    console.print(Text.assemble(mark, f" {subject}: {summary}"), soft_wrap=True)
 
 
 def findings_json(
