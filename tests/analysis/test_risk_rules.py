@@ -361,17 +361,13 @@ countermeasures:
 
 def test_a_host_measure_of_the_zone_does_not_stand_on_a_plc(plant_file):
     # antivirus across the control zone's hosts: the PLC runs none of it, so a path to the PLC does not meet it
-    text = COMP.replace("countermeasures:\n", "countermeasures:\n  av: {kind: antivirus, at: {zone: ctl}}\n") + \
-        "  - {asset: plc, requirement: CR 3.2, by: [av], approved_by: owner, justification: x}\n"
-    [p] = prove_compensations(load_plant(plant_file(text)))
+    _, [p] = proofs(plant_file, ("CR 3.2", ["av"]), extra="  av: {kind: antivirus, at: {zone: ctl}}\n")
     assert not p.proven and [r["code"] for r in p.reasons] == ["path-bypass"]
 
 
 def test_a_supporting_measure_cannot_prove_access_control(plant_file):
-    text = COMP.replace("countermeasures:\n", "countermeasures:\n  dir: {kind: directory_service, at: {zone: ctl}, "
-                        "meets: [SR 1.1]}\n") + \
-        "  - {asset: plc, requirement: CR 1.1, by: [dir], approved_by: owner, justification: x}\n"
-    [p] = prove_compensations(load_plant(plant_file(text)))
+    _, [p] = proofs(plant_file, ("CR 1.1", ["dir"]),
+                    extra="  dir: {kind: directory_service, at: {zone: ctl}, meets: [SR 1.1]}\n")
     assert not p.proven and [r["code"] for r in p.reasons] == ["supporting-only"]
 
 
@@ -439,10 +435,8 @@ compensations:
 
 
 def test_a_planned_countermeasure_proves_nothing_yet(plant_file):
-    text = COMP.replace("  ids-ctl: {kind: ids, at: {zone: ctl}}", "  ids-ctl: {kind: ids, at: {zone: ctl}, "
-                        "status: planned}") + \
-        "  - {asset: plc, requirement: CR 3.4, by: [ids-ctl], approved_by: owner, justification: x}\n"
-    [p] = prove_compensations(load_plant(plant_file(text)))
+    _, [p] = proofs(plant_file, ("CR 3.4", ["ids-new"]),
+                    extra="  ids-new: {kind: ids, at: {zone: ctl}, status: planned}\n")
     assert not p.proven and [r["code"] for r in p.reasons] == ["not-implemented"]
 
 

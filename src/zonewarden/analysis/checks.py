@@ -350,13 +350,6 @@ def _zone_holding(ranges: list[tuple[Any, ...]], starts: list[tuple[int, int]], 
     return None
 
 
-def _zone_of(c: _Ctx, endpoint: str) -> str | None:
-    if endpoint in c.plant.zones:
-        return endpoint
-    asset = c.plant.assets.get(endpoint)
-    return asset.zone if asset else None
-
-
 def _flows(c: _Ctx) -> Iterator[Finding]:
     p = c.plant
 
@@ -364,7 +357,7 @@ def _flows(c: _Ctx) -> Iterator[Finding]:
                   crossing: bool = False) -> Iterator[Finding]:
         zones_seen = []
         for key, value in (("from", rule.from_), ("to", rule.to)):
-            zone = _zone_of(c, value)
+            zone = c.plant.zone_of(value)
             if zone is None:
                 yield c.f("dangling-ref", f"flow endpoint {value!r} is neither an asset nor a zone", *path, key)
                 continue

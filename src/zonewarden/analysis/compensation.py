@@ -58,8 +58,7 @@ class CompensationProof:
 
 def families(requirement: str, catalog: Catalog) -> set[str]:
     """The SR families a requirement stands in: its own, and those of its 3-3 counterparts."""
-    out = {f for r in [requirement, *system_counterparts(requirement, catalog)] if (f := family(r))}
-    return out
+    return {f for r in [requirement, *system_counterparts(requirement, catalog)] if (f := family(r))}
 
 
 def prove(plant: Plant, graph: AttackGraph, comp: Compensation, catalog: Catalog | None = None) -> CompensationProof:
@@ -135,7 +134,9 @@ def _preventive(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[s
     if unreached:
         return unreached, []
     reasons: list[dict[str, Any]] = []
-    bypass = graph.weakest(comp.asset, blocked=set(_blocking(plant, comp.asset, ms))) or []
+    # a host kind at the asset's own zone stands on the zone's hosts: on a path into the zone only when the asset
+    # is one of them (AttackGraph counts it on the target then, and on conduits out of the zone otherwise)
+    bypass = graph.weakest(comp.asset, blocked=set(ms)) or []
     if bypass:
         reasons.append({"code": "path-bypass", "path": [h.id for h in bypass],
                         "message": f"{describe(bypass)} meets none of {', '.join(ms)}"})
@@ -149,19 +150,6 @@ def _preventive(plant: Plant, graph: AttackGraph, comp: Compensation, ms: list[s
                             "message": f"{len(escaped)} allowed flow(s) into {comp.asset} do not come through "
                                        f"{', '.join(ms)}: {shown}{more}"})
     return reasons, bypass
-
-
-def _blocking(plant: Plant, asset: str, ms: list[str]) -> list[str]:
-    """The measures that block a path to the asset: a host-enforced kind placed at the asset's own zone runs on
-    its hosts, so it stands in front of the asset only when the asset is a host device."""
-    a = plant.assets[asset]
-    out = []
-    for mid in ms:
-        m = plant.countermeasures[mid]
-        if m.kind in HOST_KINDS and m.at.zone == a.zone and a.type != "host_device":
-            continue
-        out.append(mid)
-    return out
 
 
 def _through(plant: Plant, mid: str, asset: str, graph: AttackGraph) -> tuple[set[str], set[str], bool]:

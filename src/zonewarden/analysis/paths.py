@@ -25,7 +25,6 @@ from ..model.plant import Countermeasure, Plant
 from .applicability import WIRELESS_FUNCTIONS
 from .measures import HOST_KINDS, PREVENTIVE, RELAY_FUNCTIONS, RELAY_KINDS, kind_class
 
-ENTRY_KINDS = ("remote_access", "wireless", "external")
 OUTSIDE_KINDS = ("remote_access", "wireless")  # an attacker starts outside these, at their gateway
 
 
@@ -102,7 +101,7 @@ class AttackGraph:
         self.relayed: set[tuple[str, str]] = set()  # (conduit, zone): all it lets out of the zone starts on a relay
         self.hosted: set[tuple[str, str]] = set()  # (conduit, zone): ... starts on a host device
         for cid, conduit in plant.conduits.items():
-            for a, b in self._directions(conduit):
+            for a, b in plant.conduit_directions(conduit):
                 self.graph.add_edge(("zone", a), ("zone", b), key=cid, conduit=cid)
             for z in dict.fromkeys(conduit.zones):
                 starts = [plant.assets.get(x) for x in self._starts(conduit, z)]
@@ -143,28 +142,12 @@ class AttackGraph:
         """The conduits joining a zone."""
         return self._conduits.get(zone, [])
 
-    def _zone_of(self, endpoint: str) -> str | None:
-        if endpoint in self.plant.zones:
-            return endpoint
-        asset = self.plant.assets.get(endpoint)
-        return asset.zone if asset else None
-
-    def _directions(self, conduit: Any) -> set[tuple[str, str]]:
-        out = set()
-        for rule in conduit.flows:
-            a, b = self._zone_of(rule.from_), self._zone_of(rule.to)
-            if a and b and a != b:
-                out.add((a, b))
-                if rule.direction == "both":
-                    out.add((b, a))
-        return out
-
     def _starts(self, conduit: Any, zone: str) -> list[str]:
         """The endpoints in `zone` that open the conduit's flows out of it."""
         out = []
         for rule in conduit.flows:
             pairs = [(rule.from_, rule.to)] + ([(rule.to, rule.from_)] if rule.direction == "both" else [])
-            out += [a for a, b in pairs if self._zone_of(a) == zone and self._zone_of(b) not in (zone, None)]
+            out += [a for a, b in pairs if self.plant.zone_of(a) == zone and self.plant.zone_of(b) not in (zone, None)]
         return out
 
     def _on_conduit(self, conduit: str, leaving: str) -> list[str]:

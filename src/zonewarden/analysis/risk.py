@@ -164,21 +164,11 @@ def derived_targets(plant: Plant, attack: Attack) -> dict[str, SLVector]:
 
 def reaching(plant: Plant, zone: str) -> dict[str, list[str]]:
     """The zones whose flow rules let them open conversations into `zone`, each with the conduits that do."""
-    def zone_of(endpoint: str) -> str | None:
-        if endpoint in plant.zones:
-            return endpoint
-        asset = plant.assets.get(endpoint)
-        return asset.zone if asset else None
-
     out: dict[str, list[str]] = {}
     for cid, c in plant.conduits.items():
-        if zone not in c.zones:
-            continue
-        for rule in c.flows:
-            a, b = zone_of(rule.from_), zone_of(rule.to)
-            other = a if b == zone else b if (a == zone and rule.direction == "both") else None
-            if other and other != zone and cid not in out.get(other, []):
-                out.setdefault(other, []).append(cid)
+        if zone in c.zones:
+            for a, _ in sorted(d for d in plant.conduit_directions(c) if d[1] == zone):
+                out.setdefault(a, []).append(cid)
     return out
 
 

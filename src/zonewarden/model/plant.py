@@ -536,6 +536,24 @@ class Plant(Strict):
             return f"{approved_by!r} is not an asset_owner role"
         return None
 
+    def zone_of(self, endpoint: str) -> str | None:
+        """The zone a flow endpoint (a zone id or an asset id) lies in, or None for an unknown id."""
+        if endpoint in self.zones:
+            return endpoint
+        asset = self.assets.get(endpoint)
+        return asset.zone if asset else None
+
+    def conduit_directions(self, conduit: Conduit) -> set[tuple[str, str]]:
+        """(from zone, to zone) pairs a conduit's flow rules let open conversations; `direction: both` both ways."""
+        out = set()
+        for rule in conduit.flows:
+            a, b = self.zone_of(rule.from_), self.zone_of(rule.to)
+            if a and b and a != b:
+                out.add((a, b))
+                if rule.direction == "both":
+                    out.add((b, a))
+        return out
+
 
 def json_schema() -> dict[str, Any]:
     """JSON Schema of a plant file, for editors (yaml-language-server) and other tools."""
